@@ -1,0 +1,134 @@
+import type { Reporter } from '../core/events.ts';
+import { DistilleryError } from '../core/errors.ts';
+import { loadTrainConfig, train } from '../jobs/train.ts';
+import { quickstart } from '../jobs/quickstart.ts';
+import { initEngine } from '../engine/index.ts';
+import type { BackendName } from '../engine/index.ts';
+import { table } from './reporters.ts';
+import { resultRows } from './format.ts';
+
+/** Flags every command takes. */
+export interface GlobalFlags {
+  json: boolean;
+  debug: boolean;
+  seed?: number;
+  reporter: Reporter;
+}
+
+/** A CLI command declared as data: the CLI only wires options to the API. */
+export interface CommandSpec {
+  name: string;
+  description: string;
+  args?: { name: string; description: string; required?: boolean }[];
+  options?: { flags: string; description: string; repeatable?: boolean }[];
+  run(args: string[], opts: Record<string, unknown>, flags: GlobalFlags): Promise<void>;
+}
+
+const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+
+function backendFlag(v: unknown): BackendName | undefined {
+  if (v === undefined) return undefined;
+  if (!(BACKENDS as readonly unknown[]).includes(v)) {
+    throw new DistilleryError('CLI_BACKEND', `--backend ${String(v)}: unknown backend`, `use one of: ${BACKENDS.join(', ')}`, '--backend');
+  }
+  return v as BackendName;
+}
+
+function intFlag(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new DistilleryError('CLI_NUMBER', `--${name} ${String(v)}: expected a positive integer`, `for example --${name} 2`, `--${name}`);
+  }
+  return n;
+}
+
+/** Config values that come from flags rather than the file. */
+function flagOverrides(opts: Record<string, unknown>, flags: GlobalFlags): Record<string, unknown> {
+  const backend = backendFlag(opts['backend']);
+  const threads = intFlag('threads', opts['threads']);
+  return {
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(backend ? { backend } : {}),
+    ...(threads ? { threads } : {}),
+  };
+}
+
+const engineOptions = [
+  { flags: '--backend <name>', description: `engine: ${BACKENDS.join(' | ')} (default auto)` },
+  { flags: '--threads <n>', description: 'threads for the wasm engine (default: all cores)' },
+];
+
+export const commands: CommandSpec[] = [
+  {
+    name: 'train',
+    description: 'train one model from a config file',
+    options: [
+      { flags: '-c, --config <file>', description: 'YAML, JSON or TS config (data, model, train)' },
+      { flags: '--set <key=value>', description: 'override a config key, e.g. --set train.epochs=3 (repeatable)', repeatable: true },
+      { flags: '-o, --out <dir>', description: 'output folder (default runs/<name>-<time>)' },
+      { flags: '--resume', description: 'continue the interrupted run in --out from its last checkpoint' },
+      ...engineOptions,
+    ],
+    async run(_args, opts, flags) {
+      const file = opts['config'];
+      if (typeof file !== 'string') {
+        throw new DistilleryError('CLI_CONFIG_REQUIRED', 'train needs a config file', 'pass --config FILE, e.g. --config examples/mnist-mlp.yaml', '--config');
+      }
+      const { config, baseDir } = await loadTrainConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
+      const result = await train(config, {
+        baseDir,
+        reporter: flags.reporter,
+        resume: opts['resume'] === true,
+        ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
+      });
+      flags.reporter({ event: 'done', command: 'train', ...result });
+      if (!flags.json) process.stdout.write(table(resultRows([[config.name ?? config.model.name ?? 'model', result]])) + `model saved to ${result.modelDir}\n`);
+    },
+  },
+  {
+    name: 'quickstart',
+    description: 'end to end on MNIST: train a teacher and a small student, print them side by side',
+    options: [
+      { flags: '-o, --out <dir>', description: 'output folder (default runs/quickstart-<time>)' },
+      { flags: '--limit <n>', description: 'use only the first N training images (quicker, less accurate)' },
+      { flags: '--epochs <n>', description: 'epochs for teacher and student' },
+      ...engineOptions,
+    ],
+    async run(_args, opts, flags) {
+      const limit = intFlag('limit', opts['limit']);
+      const epochs = intFlag('epochs', opts['epochs']);
+      const backend = backendFlag(opts['backend']);
+      const threads = intFlag('threads', opts['threads']);
+      const result = await quickstart({
+        reporter: flags.reporter,
+        ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
+        ...(limit ? { limit } : {}),
+        ...(epochs ? { epochs } : {}),
+        ...(backend ? { backend } : {}),
+        ...(threads ? { threads } : {}),
+        ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+      });
+      flags.reporter({ event: 'done', command: 'quickstart', ...result });
+      if (!flags.json) {
+        process.stdout.write(table(resultRows([['teacher', result.teacher], ['student', result.student]])));
+        process.stdout.write(`models saved under ${result.out}\n`);
+      }
+    },
+  },
+  {
+    name: 'doctor',
+    description: 'say which engine runs here, with how many threads',
+    options: engineOptions,
+    async run(_args, opts, flags) {
+      const backend = backendFlag(opts['backend']);
+      const threads = intFlag('threads', opts['threads']);
+      const engine = await initEngine({ ...(backend ? { backend } : {}), ...(threads ? { threads } : {}) });
+      flags.reporter({ event: 'done', command: 'doctor', engine, node: process.version, platform: `${process.platform}-${process.arch}` });
+      if (!flags.json) {
+        process.stdout.write(`engine: ${engine.backend}, ${engine.threads} thread(s), simd ${engine.simd ? 'on' : 'off'}\n`);
+        for (const n of engine.notes) process.stdout.write(`note: ${n}\n`);
+      }
+    },
+  },
+];

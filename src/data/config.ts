@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { DistilleryError } from '../core/errors.ts';
+
+const file = z.string().min(1);
+const shape = z.array(z.number().int().positive()).min(1);
+const common = {
+  /** Reshape every sample, e.g. [28, 28, 1] for images stored as 784 CSV columns. */
+  shape: shape.optional(),
+  /** The number of classes, when the labels present do not show it (a subset, say). */
+  numClasses: z.number().int().min(2).optional(),
+};
+
+const idxPart = z.object({ images: file, labels: file }).strict();
+const npyPart = z.object({ x: file, y: file }).strict();
+
+/** `data.source`: the built-in MNIST, or the user's IDX, CSV or NPY files. */
+export const dataSourceSchema = z.union([
+  z.literal('mnist', { error: 'expected "mnist" or an object with type: mnist | idx | csv | npy' }),
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('mnist') }).strict(),
+    z.object({ type: z.literal('idx'), train: idxPart, test: idxPart.optional(), ...common }).strict(),
+    z
+      .object({
+        type: z.literal('csv'),
+        train: file,
+        test: file.optional(),
+        /** Header name, or 0-based column index (negative counts from the end). */
+        label: z.union([z.string().min(1), z.number().int()]).optional(),
+        ...common,
+      })
+      .strict(),
+    z.object({ type: z.literal('npy'), train: npyPart, test: npyPart.optional(), ...common }).strict(),
+  ]),
+]);
+
+const stat = z.union([z.number(), z.array(z.number()).min(1)]);
+
+/** `data.normalize`: none, scale to [0, 1], standardize on the training split, or given stats. */
+export const normalizeSchema = z.union([
+  z.enum(['none', 'scale', 'standardize']),
+  z.object({ standardize: z.enum(['global', 'channel', 'feature']) }).strict(),
+  z.object({ mean: stat, std: stat }).strict(),
+]);
+
+/**
+ * The `data:` section of a config. Unknown keys are errors.
+ *
+ * @example
+ * const cfg = dataConfigSchema.parse({ source: 'mnist', validation: 0.1, normalize: 'scale' });
+ */
+export const dataConfigSchema = z
+  .object({
+    source: dataSourceSchema,
+    /** The first N training samples only (read from disk lazily where the format allows). */
+    limit: z.number().int().positive().optional(),
+    testLimit: z.number().int().positive().optional(),
+    /** Fraction (0 < f < 1) or count (whole, >= 1) held out of the training part; 0 = none. */
+    validation: z
+      .number()
+      .min(0)
+      .refine((v) => v < 1 || Number.isInteger(v), { message: 'a count (>= 1) must be a whole number; a fraction must be < 1' })
+      .default(0),
+    /** Keep class proportions in the validation split. */
+    stratify: z.boolean().default(true),
+    normalize: normalizeSchema.default('none'),
+    augment: z.object({ shift: z.number().int().min(0).max(64) }).strict().optional(),
+  })
+  .strict();
+
+/** A parsed `data:` section (defaults filled in). */
+export type DataConfig = z.infer<typeof dataConfigSchema>;
+/** A `data:` section as written by a user (defaults optional). */
+export type DataConfigInput = z.input<typeof dataConfigSchema>;
+/** A parsed `data.source`. */
+export type DataSource = z.infer<typeof dataSourceSchema>;
+/** A parsed `data.normalize`. */
+export type NormalizeConfig = z.infer<typeof normalizeSchema>;
+
+/**
+ * Validate a `data:` section, throwing CONFIG_INVALID that names the key path at fault
+ * (`data.source.train: ...`).
+ *
+ * @example
+ * const cfg = parseDataConfig(yaml.parse(text).data);
+ */
+export function parseDataConfig(value: unknown, prefix = 'data'): DataConfig {
+  const r = dataConfigSchema.safeParse(value);
+  if (r.success) return r.data;
+  const flat = flatten(r.error.issues as readonly Issue[], [prefix]);
+  const lines = flat.map((i) => `${i.path.join('.')}: ${i.message}`);
+  return fail(lines, flat[0]?.path.join('.') ?? prefix);
+}
+
+interface Issue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly errors?: readonly (readonly Issue[])[];
+}
+
+/**
+ * zod reports a failed union as one vague "Invalid input" holding every branch's issues. Keep
+ * the branch the user most likely meant: not one that failed on the value's type itself, and
+ * of those the one with the fewest complaints.
+ */
+function flatten(issues: readonly Issue[], at: readonly string[]): { path: string[]; message: string }[] {
+  return issues.flatMap((i) => {
+    const path = [...at, ...i.path.map(String)];
+    if (i.code !== 'invalid_union' || !i.errors || i.errors.length === 0) return [{ path, message: i.message }];
+    const kinds = i.errors.filter((b) => !(b.length === 1 && b[0].path.length === 0 && (b[0].code === 'invalid_type' || b[0].code === 'invalid_value')));
+    const pool = kinds.length > 0 ? kinds : i.errors;
+    const best = pool.reduce((a, b) => (b.length < a.length ? b : a));
+    return flatten(best, path);
+  });
+}
+
+function fail(lines: string[], where: string): never {
+  throw new DistilleryError('CONFIG_INVALID', lines.join('; '), 'see the data section of the docs for the accepted keys', where);
+}

@@ -1,0 +1,36 @@
+/**
+ * The data stage: sources (IDX, CSV, NPY, built-in MNIST), Dataset operations, batching,
+ * augmentation, normalisation, fingerprints and the `data:` config.
+ *
+ * @example
+ * import { loadData, batches } from './data/index.ts';
+ * const data = await loadData({ source: 'mnist', normalize: 'scale' }, { baseDir: '.', seed: 1 });
+ */
+export type { Dataset } from './dataset.ts';
+export { size, sampleSize } from './dataset.ts';
+export type { Batch } from './batch.ts';
+export { gatherBatch } from './batch.ts';
+export { ByteSource, checkFinite, readAllBytes, readText } from './files.ts';
+export type { RawLabels, RawPart } from './labels.ts';
+export { labelParts } from './labels.ts';
+export type { IdxArray } from './idx.ts';
+export { readIdx, readIdxPart } from './idx.ts';
+export type { CsvOptions } from './csv.ts';
+export { readCsvPart, splitFields } from './csv.ts';
+export type { NpyArray, NpyHeader } from './npy.ts';
+export { parseNpyHeader, readNpy, readNpyPart } from './npy.ts';
+export type { MnistFiles } from './mnist.ts';
+export { loadMnist, mnistFiles } from './mnist.ts';
+export type { SplitOptions } from './ops.ts';
+export { shuffle, split, subset, take, validationCount, withData } from './ops.ts';
+export type { Normalization, StandardizeOver } from './normalize.ts';
+export { applyStats, explicitStats, noNormalization, normalize, scaleStats, standardizeStats } from './normalize.ts';
+export { fingerprint } from './fingerprint.ts';
+export type { Augment } from './augment.ts';
+export { augmentFrom, shiftAugment } from './augment.ts';
+export type { BatchOptions } from './iterate.ts';
+export { batchCount, batches, epochOrder, epochRng } from './iterate.ts';
+export type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
+export { dataConfigSchema, dataSourceSchema, normalizeSchema, parseDataConfig } from './config.ts';
+export type { LoadedData, LoadOptions } from './load.ts';
+export { fitNormalization, loadData, reshape } from './load.ts';

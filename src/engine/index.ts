@@ -1,0 +1,10 @@
+/**
+ * The engine: which TF.js backend runs, with which threads and kernels.
+ *
+ * @example
+ * import { initEngine } from './engine/index.ts';
+ * const info = await initEngine(); // wasm, all cores, distillery's kernels
+ */
+export { initEngine, engineInfo, disposeEngine } from './engine.ts';
+export type { BackendName, EngineOptions, EngineInfo } from './engine.ts';
+export { registerWasmKernels, unregisterWasmKernels, wasmKernelsActive, wasmKernelNames } from './kernels/register.ts';

@@ -1,0 +1,76 @@
+import { join, resolve } from 'node:path';
+import type { Reporter } from '../core/events.ts';
+import { silentReporter } from '../core/events.ts';
+import type { BackendName } from '../engine/index.ts';
+import { mkdirSync } from 'node:fs';
+import { resolveOut, train, trainJobSchema } from './train.ts';
+import type { TrainResult } from './train.ts';
+
+/** Options of {@link quickstart}; everything has a default that finishes in a few minutes. */
+export interface QuickstartOptions {
+  out?: string;
+  /** First N MNIST training images (default: all 60,000). */
+  limit?: number;
+  /** Epochs for teacher and student (default 3). */
+  epochs?: number;
+  backend?: BackendName;
+  threads?: number;
+  seed?: number;
+  reporter?: Reporter;
+}
+
+export interface QuickstartResult {
+  out: string;
+  teacher: TrainResult;
+  student: TrainResult;
+  /** Student size as a fraction of the teacher's (params). */
+  sizeRatio: number;
+}
+
+/** The teacher: the large net of Hinton et al. 2015, 784-1200-1200-10 with dropout. */
+export const QUICKSTART_TEACHER = {
+  name: 'teacher-mlp-1200',
+  blocks: [
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.2 },
+    { type: 'dense', units: 1200, activation: 'relu' },
+    { type: 'dropout', rate: 0.5 },
+    { type: 'dense', units: 1200, activation: 'relu' },
+    { type: 'dropout', rate: 0.5 },
+    { type: 'dense', units: 10 },
+  ],
+};
+
+/** The student: about 1/30 of the teacher's parameters. */
+export const QUICKSTART_STUDENT = {
+  name: 'student-mlp-100',
+  blocks: [{ type: 'flatten' }, { type: 'dense', units: 100, activation: 'relu' }, { type: 'dense', units: 10 }],
+};
+
+/**
+ * The main job end to end on MNIST: train a teacher and a small student and compare them.
+ * (Later stages grow it: distillation, search, export, report.)
+ *
+ * @example
+ * const r = await quickstart({ epochs: 1, limit: 5000 });
+ * console.log(r.teacher.testAccuracy, r.student.testAccuracy);
+ */
+export async function quickstart(opts: QuickstartOptions = {}): Promise<QuickstartResult> {
+  const reporter = opts.reporter ?? silentReporter;
+  const out = resolveOut('quickstart', opts.out, false);
+  mkdirSync(out, { recursive: true });
+  const epochs = opts.epochs ?? 3;
+  const base = {
+    seed: opts.seed ?? 1,
+    backend: opts.backend ?? 'auto',
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    data: { source: 'mnist', validation: 5000, normalize: 'scale', ...(opts.limit ? { limit: opts.limit } : {}) },
+  };
+  const trainSettings = { epochs, batchSize: 128, optimizer: { type: 'adam', lr: 0.001 }, schedule: { type: 'cosine' } };
+  const teacherCfg = trainJobSchema.parse({ ...base, name: 'teacher', model: QUICKSTART_TEACHER, train: trainSettings });
+  const studentCfg = trainJobSchema.parse({ ...base, name: 'student', model: QUICKSTART_STUDENT, train: trainSettings });
+  reporter({ event: 'info', message: `quickstart: teacher ${QUICKSTART_TEACHER.name} and student ${QUICKSTART_STUDENT.name}, ${epochs} epoch(s) each, output in ${out}` });
+  const teacher = await train(teacherCfg, { out: join(out, 'teacher'), reporter, label: 'teacher' });
+  const student = await train(studentCfg, { out: join(out, 'student'), reporter, label: 'student' });
+  return { out: resolve(out), teacher, student, sizeRatio: student.params / teacher.params };
+}

@@ -1,0 +1,26 @@
+/**
+ * Architecture specs (plain JSON) → `tf.LayersModel` and back, with costs from the spec alone.
+ *
+ * @example
+ * import { buildModel, modelCost, specFromModel } from './models/index.ts';
+ * const spec = { blocks: [{ type: 'conv2d', filters: 16 }, { type: 'globalavgpool' }] } as const;
+ * const model = buildModel(spec, { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+ * modelCost(spec, [28, 28, 1], 10).params === model.countParams(); // true
+ */
+export {
+  activationNames,
+  blockSpecSchema,
+  modelSpecSchema,
+  parseModelSpec,
+  resolveBlock,
+  resolveSpec,
+} from './spec.ts';
+export type { ActivationName, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec } from './spec.ts';
+export { costOfResolved, modelCost, seUnits } from './cost.ts';
+export type { BlockCost, ModelCost } from './cost.ts';
+export { buildModel, buildResolved, DEFAULT_MODEL_NAME, METADATA_KEY } from './build.ts';
+export type { BuildOptions } from './build.ts';
+export { blockOutputNames, specFromLayers, specFromModel } from './readback.ts';
+export { loadModel, saveModel, MODEL_JSON, WEIGHTS_BIN } from './io.ts';
+export { blockSummary, describeModel, formatDescription } from './describe.ts';
+export type { BlockRow } from './describe.ts';

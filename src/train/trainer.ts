@@ -1,0 +1,266 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { DistilleryError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+import type { Reporter } from '../core/events.ts';
+import { silentReporter } from '../core/events.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { size } from '../data/dataset.ts';
+import type { Batch } from '../data/batch.ts';
+import { gatherBatch } from '../data/batch.ts';
+import { createOptimizer } from './optimizers.ts';
+import type { Optimizer, OptimizerConfig } from './optimizers.ts';
+import { createSchedule } from './schedules.ts';
+import type { Schedule, ScheduleConfig } from './schedules.ts';
+import { crossEntropyLoss } from './losses.ts';
+import type { LossFn, TrainBatch } from './losses.ts';
+import { correctCount, evaluate } from './metrics.ts';
+import { resolveInputShape } from './input.ts';
+import { EarlyStopper } from './early-stopping.ts';
+import type { EarlyStoppingOptions } from './early-stopping.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import type { EpochMetrics, TrainState } from './checkpoint.ts';
+import { readWeights, weightInfo, writeWeights } from './weights.ts';
+import { deriveSeed, epochOrder, withSeededRandom } from './seeding.ts';
+
+/** Options of {@link fit}. A validated `train:` config section spreads straight in. */
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  /** Default constant. */
+  schedule?: ScheduleConfig | undefined;
+  /** Scored after every epoch (valLoss, valAccuracy); valLoss is plain cross-entropy whatever the training loss. */
+  validation?: Dataset | undefined;
+  /** Batch size for validation; default 1000. */
+  evalBatchSize?: number | undefined;
+  /** Default: softmax cross-entropy with `labelSmoothing` (ignored when `loss` is given). */
+  loss?: LossFn | undefined;
+  labelSmoothing?: number | undefined;
+  /** Fixes the batch order, augmentation and dropout masks; default 0. */
+  seed?: number | undefined;
+  earlyStopping?: EarlyStoppingOptions | undefined;
+  /** Where to write a checkpoint after every epoch. */
+  checkpointDir?: string | undefined;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean | undefined;
+  reporter?: Reporter | undefined;
+  /** Per-sample shape fed to the model; default from the model (see resolveInputShape). */
+  inputShape?: readonly number[] | undefined;
+  /**
+   * Changes a batch in place before the step (e.g. random shifts). Use the `rng` given: it is
+   * derived from the seed and epoch, so a resumed run augments exactly as an unbroken one.
+   */
+  augment?: ((batch: Batch, rng: Rng) => void) | undefined;
+  /** Batches between `batch` events; the loss is read (and checked for NaN) only then. Default 50. */
+  reportEvery?: number | undefined;
+}
+
+/** What {@link fit} returns. */
+export interface FitResult {
+  /** One entry per epoch run, resumed epochs included. */
+  history: EpochMetrics[];
+  /** 1-based epoch with the best monitored value (early-stopping metric, else valLoss, else loss). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** Epochs completed in total. */
+  epochsRun: number;
+}
+
+/**
+ * Train `model` (which outputs logits) on `train` with a custom loop: per step a `tf.tidy`
+ * around `tf.variableGrads` with the model applied in training mode, then the optimizer and
+ * the layers' constraints (max-norm). Writes a checkpoint after every epoch when
+ * `checkpointDir` is set; `resume: true` continues from it and ends with the same weights as
+ * an unbroken run on the same backend.
+ *
+ * @example
+ * const result = await fit(model, trainSet, {
+ *   epochs: 10, batchSize: 128, seed: 1,
+ *   optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+ *   schedule: { type: 'cosine', minLr: 0 },
+ *   validation: valSet, earlyStopping: { metric: 'valAccuracy', patience: 3 },
+ *   checkpointDir: 'runs/mlp/checkpoint', resume: true,
+ * });
+ */
+export async function fit(model: LayersModel, train: Dataset, opts: FitOptions): Promise<FitResult> {
+  const report = opts.reporter ?? silentReporter;
+  const n = size(train);
+  const bs = Math.floor(opts.batchSize);
+  if (!(bs >= 1)) throw new DistilleryError('TRAIN_BAD_BATCH_SIZE', `batchSize must be a positive integer, got ${opts.batchSize}`, 'set train.batchSize, e.g. 128', 'train.batchSize');
+  if (!(opts.epochs >= 1)) throw new DistilleryError('TRAIN_BAD_EPOCHS', `epochs must be a positive integer, got ${opts.epochs}`, 'set train.epochs, e.g. 10', 'train.epochs');
+  if (n === 0) throw new DistilleryError('TRAIN_EMPTY', 'the training set is empty', 'check the data source and split (data.validation) leave training samples');
+  if (opts.earlyStopping && !opts.validation) {
+    throw new DistilleryError('TRAIN_EARLY_STOP_NO_VALIDATION', `early stopping watches ${opts.earlyStopping.metric} but there is no validation set`, 'give a validation set (data.validation) or remove train.earlyStopping', 'train.earlyStopping');
+  }
+  if (opts.resume && !opts.checkpointDir) {
+    throw new DistilleryError('TRAIN_RESUME_NO_DIR', 'resume was asked for but no checkpointDir was given', 'pass checkpointDir: the folder the interrupted run wrote its checkpoint to');
+  }
+  const seed = (opts.seed ?? 0) >>> 0;
+  const epochs = Math.floor(opts.epochs);
+  const stepsPerEpoch = Math.ceil(n / bs);
+  const inputShape = resolveInputShape(model, train.shape, opts.inputShape);
+  const lossFn = opts.loss ?? crossEntropyLoss(opts.labelSmoothing ?? 0);
+  const schedule: Schedule = createSchedule(opts.schedule ?? { type: 'constant' }, { baseLr: opts.optimizer.lr, epochs, stepsPerEpoch });
+  const reportEvery = Math.max(1, Math.floor(opts.reportEvery ?? 50));
+  const layerVars = model.trainableWeights;
+  const vars = layerVars.map((w) => w.read() as tf.Variable);
+  const optimizer: Optimizer = createOptimizer(opts.optimizer, vars);
+  const stopper = opts.earlyStopping ? new EarlyStopper(opts.earlyStopping) : undefined;
+  const info = weightInfo(model);
+
+  let history: EpochMetrics[] = [];
+  let startEpoch = 0;
+  let globalStep = 0;
+  let stoppedEarly = false;
+  let bestWeights: Float32Array[] | undefined;
+
+  try {
+    if (opts.resume && opts.checkpointDir) {
+      const state = loadCheckpoint(opts.checkpointDir, info);
+      if (state) {
+        checkResumable(state, { seed, batchSize: bs, samples: n }, opts.checkpointDir);
+        writeWeights(model, state.weights);
+        optimizer.importState(state.optimizer);
+        if (stopper && state.earlyStopping) stopper.restore(state.earlyStopping);
+        bestWeights = state.bestWeights;
+        history = state.history;
+        startEpoch = state.epoch;
+        globalStep = state.globalStep;
+        stoppedEarly = state.stoppedEarly;
+        report({ event: 'info', message: `resuming after epoch ${startEpoch} of ${epochs} from ${opts.checkpointDir}` });
+      }
+    }
+
+    for (let epoch = startEpoch; epoch < epochs && !stoppedEarly; epoch++) {
+      report({ event: 'epoch_start', epoch: epoch + 1, epochs, batches: stepsPerEpoch });
+      const t0 = performance.now();
+      const order = epochOrder(seed, epoch, n);
+      const augRng = new Rng(deriveSeed(seed, epoch, 1));
+      const dropRng = new Rng(deriveSeed(seed, epoch, 2));
+      let totals: tf.Tensor = tf.zeros([2]);
+      let lr = schedule(globalStep);
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        const start = b * bs;
+        const batch = gatherBatch(train, order, start, start + bs);
+        if (opts.augment) opts.augment(batch, augRng);
+        lr = schedule(globalStep);
+        const indices = order.subarray(start, start + batch.n);
+        const step = globalStep;
+        const next = withSeededRandom(dropRng, () =>
+          tf.tidy(() => {
+            const x = tf.tensor(batch.x, [batch.n, ...inputShape], 'float32');
+            const y = tf.tensor1d(batch.y, 'int32');
+            const ctx: TrainBatch = { x: batch.x, y: batch.y, n: batch.n, indices, input: x, epoch, step };
+            let correct: tf.Scalar | undefined;
+            const { value, grads } = tf.variableGrads(() => {
+              const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+              // variableGrads frees everything but the loss; keep the count and free it below.
+              correct = tf.keep(correctCount(logits, y));
+              let loss = lossFn(logits, y, ctx);
+              for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
+              return loss;
+            }, vars);
+            optimizer.apply(vars.map((v) => grads[v.name]), lr);
+            for (const lv of layerVars) {
+              if (lv.constraint) {
+                const v = lv.read() as tf.Variable;
+                v.assign(lv.constraint.apply(v));
+              }
+            }
+            const kept = correct as tf.Scalar;
+            const sum = tf.add(totals, tf.stack([tf.mul(value, batch.n), tf.cast(kept, 'float32')]));
+            kept.dispose();
+            return sum;
+          }),
+        );
+        totals.dispose();
+        totals = next;
+        globalStep++;
+        if ((b + 1) % reportEvery === 0 && b + 1 < stepsPerEpoch) {
+          const seen = Math.min(n, (b + 1) * bs);
+          const loss = (totals.dataSync()[0] as number) / seen;
+          checkFinite(loss, epoch, b, lr);
+          report({ event: 'batch', epoch: epoch + 1, batch: b + 1, batches: stepsPerEpoch, loss, lr });
+        }
+      }
+      const [lossSum, correct] = totals.dataSync() as Float32Array;
+      totals.dispose();
+      const loss = lossSum / n;
+      checkFinite(loss, epoch, stepsPerEpoch - 1, lr);
+      const seconds = (performance.now() - t0) / 1000;
+      const m: EpochMetrics = { epoch: epoch + 1, loss, accuracy: correct / n, lr, seconds, samplesPerSec: n / Math.max(seconds, 1e-9) };
+      if (opts.validation) {
+        const v = evaluate(model, opts.validation, { batchSize: opts.evalBatchSize ?? 1000, inputShape });
+        m.valLoss = v.loss;
+        m.valAccuracy = v.accuracy;
+      }
+      if (stopper) {
+        const { improved, stop } = stopper.update(epoch + 1, m);
+        if (improved && (opts.earlyStopping?.restoreBest ?? true)) bestWeights = readWeights(model);
+        stoppedEarly = stop;
+      }
+      history.push(m);
+      report({ event: 'epoch', epochs, ...m });
+      if (opts.checkpointDir) {
+        const state: TrainState = {
+          epoch: epoch + 1,
+          globalStep,
+          seed,
+          batchSize: bs,
+          samples: n,
+          stoppedEarly,
+          history,
+          weights: readWeights(model),
+          optimizer: optimizer.exportState(),
+        };
+        if (stopper) state.earlyStopping = stopper.state();
+        if (bestWeights) state.bestWeights = bestWeights;
+        saveCheckpoint(opts.checkpointDir, state, info);
+      }
+      // Let reporters' output and signals through between epochs.
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    optimizer.dispose();
+  }
+
+  if (stopper && bestWeights && (opts.earlyStopping?.restoreBest ?? true)) writeWeights(model, bestWeights);
+  const bestEpoch = stopper ? stopper.state().bestEpoch : pickBest(history);
+  if (stoppedEarly) report({ event: 'info', message: `stopped early after epoch ${history.length}; best epoch ${bestEpoch}` });
+  return { history, bestEpoch, stoppedEarly, epochsRun: history.length };
+}
+
+function checkFinite(loss: number, epoch: number, batch: number, lr: number): void {
+  if (!Number.isFinite(loss)) {
+    throw new DistilleryError(
+      'TRAIN_NAN',
+      `training loss became ${loss} in epoch ${epoch + 1} by batch ${batch + 1} (learning rate ${lr.toPrecision(3)})`,
+      'lower train.optimizer.lr (try 10x smaller) or add warm-up (train.schedule.warmupEpochs); check the inputs are scaled (data.normalize) and free of NaN',
+      'train.optimizer.lr',
+    );
+  }
+}
+
+function checkResumable(state: TrainState, now: { seed: number; batchSize: number; samples: number }, dir: string): void {
+  const diffs: string[] = [];
+  if (state.seed !== now.seed) diffs.push(`seed ${state.seed} -> ${now.seed}`);
+  if (state.batchSize !== now.batchSize) diffs.push(`batchSize ${state.batchSize} -> ${now.batchSize}`);
+  if (state.samples !== now.samples) diffs.push(`training samples ${state.samples} -> ${now.samples}`);
+  if (diffs.length > 0) {
+    throw new DistilleryError('TRAIN_RESUME_MISMATCH', `${dir}: cannot resume, the run changed (${diffs.join(', ')})`, 'resume with the settings and data the run started with, or delete the checkpoint folder to start afresh', dir);
+  }
+}
+
+function pickBest(history: readonly EpochMetrics[]): number {
+  let best = 0;
+  let bestValue = Infinity;
+  for (const h of history) {
+    const v = h.valLoss ?? h.loss;
+    if (v < bestValue) {
+      bestValue = v;
+      best = h.epoch;
+    }
+  }
+  return best;
+}
