@@ -29,7 +29,7 @@ export { fingerprint } from './fingerprint.ts';
 export type { Augment } from './augment.ts';
 export { augmentFrom, shiftAugment } from './augment.ts';
 export type { BatchOptions } from './iterate.ts';
-export { batchCount, batches, epochOrder, epochRng } from './iterate.ts';
+export { batchCount, batches } from './iterate.ts';
 export type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
 export { dataConfigSchema, dataSourceSchema, normalizeSchema, parseDataConfig } from './config.ts';
 export type { LoadedData, LoadOptions } from './load.ts';

@@ -4,7 +4,7 @@ import { Rng } from '../core/rng.ts';
 import { augmentFrom, shiftAugment } from './augment.ts';
 import type { Batch } from './batch.ts';
 import type { Dataset } from './dataset.ts';
-import { batchCount, batches, epochOrder } from './iterate.ts';
+import { batchCount, batches } from './iterate.ts';
 import { loadMnist } from './mnist.ts';
 
 function toy(n: number): Dataset {
@@ -33,17 +33,6 @@ describe('batches', () => {
     assert.notDeepEqual(ids, Array.from({ length: 50 }, (_, i) => i));
     for (const b of a) for (let i = 0; i < b.n; i++) assert.equal(b.y[i], b.x[2 * i] % 4);
     assert.deepEqual(run(1).map((b) => Array.from(b.y)), a.map((b) => Array.from(b.y)));
-  });
-
-  test('epochOrder: a pure function of (n, seed, epoch), different per epoch', () => {
-    const e3 = epochOrder(100, 42, 3);
-    assert.deepEqual(epochOrder(100, 42, 3), e3);
-    assert.notDeepEqual(epochOrder(100, 42, 4), e3);
-    assert.notDeepEqual(epochOrder(100, 43, 3), e3);
-    assert.deepEqual([...e3].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
-    const ds = toy(100);
-    const first = [...batches(ds, 10, { order: e3 })][0];
-    assert.deepEqual(Array.from(first.x.filter((_, i) => i % 2 === 0)), Array.from(e3.subarray(0, 10)));
   });
 
   test('augmentation changes batches, never the dataset', () => {

@@ -52,37 +52,6 @@ export function batchCount(n: number, batchSize: number, dropLast = false): numb
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
-/**
- * The sample order of epoch `epoch` of a run seeded with `seed`: a function of those two
- * numbers only, so a run resumed at epoch k visits the samples exactly as the first run did.
- *
- * @example
- * const rng = epochRng(seed, epoch);
- * for (const b of batches(train, 128, { order: epochOrder(size(train), seed, epoch), rng })) step(b);
- */
-export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
-  return new Rng(mix(seed, epoch, 0x0d1e)).permutation(n);
-}
-
-/**
- * A generator for epoch `epoch`'s augmentation, independent of the one behind its order, so
- * a resumed epoch also replays its augmentation.
- *
- * @example
- * batches(train, 128, { order: epochOrder(n, seed, k), rng: epochRng(seed, k), augment });
- */
-export function epochRng(seed: number, epoch: number): Rng {
-  return new Rng(mix(seed, epoch, 0xa097));
-}
-
-/** Hash (seed, epoch, stream) to a 32-bit seed; neighbouring inputs give unrelated outputs. */
-function mix(seed: number, epoch: number, stream: number): number {
-  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ Math.imul(epoch + 1, 0xc2b2ae35), 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 15) ^ stream, 0x165667b1);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 function identity(n: number): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;

@@ -1,0 +1,31 @@
+/**
+ * distillery's public API. The CLI (`distillery ...`) only wires these functions.
+ *
+ * @example
+ * import { loadTrainConfig, train } from 'distillery';
+ * const { config, baseDir } = await loadTrainConfig('examples/mnist-mlp.yaml');
+ * const result = await train(config, { baseDir, out: 'runs/mlp' });
+ */
+export { DistilleryError, isDistilleryError, Registry, Rng, combineReporters, silentReporter, writeFileAtomic, writeJsonAtomic } from './core/index.ts';
+export type { DistilleryEvent, Reporter } from './core/index.ts';
+export { readConfigFile, applyOverrides, validateConfig, defineConfig } from './config/index.ts';
+export { initEngine, engineInfo } from './engine/index.ts';
+export type { BackendName, EngineInfo, EngineOptions } from './engine/index.ts';
+export * from './data/index.ts';
+export * from './models/index.ts';
+export {
+  fit,
+  evaluate,
+  softmaxCrossEntropy,
+  crossEntropyLoss,
+  createOptimizer,
+  createSchedule,
+  EarlyStopper,
+  trainConfigSchema,
+  resolveInputShape,
+} from './train/index.ts';
+export type { FitOptions, FitResult, EvalResult, LossFn, TrainBatch, Optimizer, OptimizerConfig, Schedule, ScheduleConfig, TrainConfig, EpochMetrics } from './train/index.ts';
+export { train, loadTrainConfig, trainJobSchema, resolveOut } from './jobs/train.ts';
+export type { TrainJobConfig, TrainOptions, TrainResult } from './jobs/train.ts';
+export { quickstart, QUICKSTART_STUDENT, QUICKSTART_TEACHER } from './jobs/quickstart.ts';
+export type { QuickstartOptions, QuickstartResult } from './jobs/quickstart.ts';
