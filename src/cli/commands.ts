@@ -24,7 +24,7 @@ export interface CommandSpec {
   run(args: string[], opts: Record<string, unknown>, flags: GlobalFlags): Promise<void>;
 }
 
-const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
 
 function backendFlag(v: unknown): BackendName | undefined {
   if (v === undefined) return undefined;

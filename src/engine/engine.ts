@@ -10,9 +10,11 @@ import { availableParallelism } from 'node:os';
 import { DistilleryError } from '../core/errors.ts';
 import { registerWasmKernels, unregisterWasmKernels } from './kernels/register.ts';
 import { createThreadedBackend } from './threads.ts';
+import { loadNativeAddon, nativeUnavailableReason } from './native/addon.ts';
+import { NATIVE_BACKEND, registerNativeBackend } from './native/backend.ts';
 
-/** Which backend to run on; `auto` is wasm for now (a native pack will take precedence). */
-export type BackendName = 'auto' | 'wasm' | 'cpu' | 'node';
+/** Which backend to run on; `auto` prefers the native pack when it is built, else wasm. */
+export type BackendName = 'auto' | 'native' | 'wasm' | 'cpu' | 'node';
 
 /** Options of {@link initEngine}. */
 export interface EngineOptions {
@@ -29,7 +31,7 @@ export interface EngineOptions {
 
 /** What actually runs: goes into every `done` event. */
 export interface EngineInfo {
-  backend: 'wasm' | 'cpu' | 'node';
+  backend: 'native' | 'wasm' | 'cpu' | 'node';
   threads: number;
   simd: boolean;
   /** One line per notable fact, e.g. a thread fallback or stock kernels. */
@@ -98,6 +100,28 @@ async function initWasm(opts: EngineOptions, notes: string[]): Promise<EngineInf
   return { backend: 'wasm', threads: wasmFactoryThreads > 1 ? getThreadsCount() : 1, simd, notes };
 }
 
+/**
+ * Whether `auto` picks the native pack when it is built. Off until the pack covers every op
+ * the project's models use: with a kernel missing, that op runs at pure-JS speed.
+ */
+const NATIVE_PREFERRED = false;
+
+function initNative(opts: EngineOptions, notes: string[]): Promise<EngineInfo> | undefined {
+  const addon = loadNativeAddon();
+  if (!addon) return undefined;
+  const threads = opts.threads ?? availableParallelism();
+  addon.setThreads(threads);
+  registerNativeBackend(addon);
+  return (async () => {
+    if (!(await tf.setBackend(NATIVE_BACKEND))) {
+      throw new DistilleryError('ENGINE_NATIVE_INIT', 'the native backend failed to start', 'use backend: wasm', 'backend');
+    }
+    await tf.ready();
+    notes.push(`oneDNN ${addon.info().onednn}`);
+    return { backend: 'native', threads, simd: true, notes };
+  })();
+}
+
 async function initNode(): Promise<EngineInfo> {
   // A variable specifier: tfjs-node is optional and never a dependency of distillery.
   const spec = '@tensorflow/tfjs-node';
@@ -126,7 +150,25 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
   const backend = opts.backend ?? 'auto';
   const notes: string[] = [];
   switch (backend) {
-    case 'auto':
+    case 'native': {
+      const started = initNative(opts, notes);
+      if (!started) {
+        throw new DistilleryError('ENGINE_NATIVE_MISSING', `backend 'native': the native kernel pack is ${nativeUnavailableReason() ?? 'unavailable'}`,
+          'on Debian/Ubuntu: apt-get install libdnnl-dev && npm rebuild; or use backend: wasm', 'backend');
+      }
+      current = await started;
+      break;
+    }
+    case 'auto': {
+      const started = NATIVE_PREFERRED ? initNative(opts, notes) : undefined;
+      if (started) {
+        current = await started;
+        break;
+      }
+      if (NATIVE_PREFERRED) notes.push(`native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}: using wasm`);
+      current = await initWasm(opts, notes);
+      break;
+    }
     case 'wasm':
       current = await initWasm(opts, notes);
       break;
@@ -142,8 +184,8 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
       current = await initNode();
       break;
     default:
-      throw new DistilleryError('ENGINE_BACKEND', `unknown backend '${String(backend)}'; known: auto, wasm, cpu, node`,
-        'pass backend: auto (default), wasm, cpu or node', 'backend');
+      throw new DistilleryError('ENGINE_BACKEND', `unknown backend '${String(backend)}'; known: auto, native, wasm, cpu, node`,
+        'pass backend: auto (default), native, wasm, cpu or node', 'backend');
   }
   return current;
 }

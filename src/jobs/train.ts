@@ -18,7 +18,7 @@ export const trainJobSchema = z
   .object({
     name: z.string().min(1).optional(),
     seed: z.number().int().nonnegative().default(1),
-    backend: z.enum(['auto', 'wasm', 'cpu', 'node']).default('auto'),
+    backend: z.enum(['auto', 'native', 'wasm', 'cpu', 'node']).default('auto'),
     threads: z.number().int().positive().optional(),
     data: dataConfigSchema,
     model: modelSpecSchema,
