@@ -64,7 +64,7 @@ export async function quickstart(opts: QuickstartOptions = {}): Promise<Quicksta
     seed: opts.seed ?? 1,
     backend: opts.backend ?? 'auto',
     ...(opts.threads ? { threads: opts.threads } : {}),
-    data: { source: 'mnist', validation: 5000, normalize: 'scale', ...(opts.limit ? { limit: opts.limit } : {}) },
+    data: { source: 'mnist', normalize: 'scale', ...(opts.limit ? { limit: opts.limit, validation: 0.1 } : { validation: 5000 }) },
   };
   const trainSettings = { epochs, batchSize: 128, optimizer: { type: 'adam', lr: 0.001 }, schedule: { type: 'cosine' } };
   const teacherCfg = trainJobSchema.parse({ ...base, name: 'teacher', model: QUICKSTART_TEACHER, train: trainSettings });

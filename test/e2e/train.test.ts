@@ -93,3 +93,17 @@ test('kill -9 mid-run, then --resume: the run ends with the configured number of
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; epoch?: number });
   assert.deepEqual(lines.filter((l) => l.event === 'epoch').map((l) => l.epoch), [1, 2, 3, 4]);
 });
+
+test('train without --json: progress lines on stderr, the result table on stdout', () => {
+  const dir = tempDir();
+  const cfg = writeConfig(dir, 'tiny.json', tinyMnistConfig({ train: { epochs: 1, batchSize: 64, optimizer: { type: 'adam', lr: 0.003 } } }));
+  const r = runCli(['train', '--config', cfg, '--out', join(dir, 'run'), '--set', 'train.batchSize=100']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /epoch 1\/1 {2}loss \d\.\d{4} {2}acc 0\.\d{4} {2}val_loss/);
+  const [header, row] = r.stdout.split('\n');
+  assert.match(header, /^model\s+accuracy\s+errors\s+params\s+MACs/);
+  assert.match(row, /^tiny\s+\d+\.\d\d%\s+\d+\/1000\s+50,890\s+50,816/);
+  assert.match(r.stdout, /model saved to .*run\/model/);
+  const config = JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8')) as { train: { batchSize: number } };
+  assert.equal(config.train.batchSize, 100, '--set reached the resolved config');
+});

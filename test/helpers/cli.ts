@@ -14,10 +14,10 @@ export interface CliRun {
   events: Record<string, unknown>[];
 }
 
-/** Run the real CLI in a child process and collect its output and `--json` events. */
+/** Run the real CLI in a child process and collect its output and, with `--json`, its events (every stdout line must be JSON). */
 export function runCli(args: string[], cwd: string = ROOT): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, events: parseEvents(r.stdout) };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, events: args.includes('--json') ? parseEvents(r.stdout) : [] };
 }
 
 /** Start the CLI in the background (for kill -9 tests). */
