@@ -59,7 +59,7 @@ describe('initEngine', () => {
 
   test('bad options are user errors with a code', async () => {
     await assert.rejects(initEngine({ backend: 'wasm', threads: 0 }), (e: unknown) => isDistilleryError(e) && e.code === 'ENGINE_THREADS');
-    await assert.rejects(initEngine({ backend: 'gpu' as never }), (e: unknown) => isDistilleryError(e) && e.code === 'ENGINE_BACKEND' && e.message.includes('known: auto, wasm, cpu, node'));
+    await assert.rejects(initEngine({ backend: 'gpu' as never }), (e: unknown) => isDistilleryError(e) && e.code === 'ENGINE_BACKEND' && e.message.includes('known: auto, native, wasm, cpu, node'));
   });
 
   test('a script on threaded wasm exits by itself (worker threads do not hold it open)', () => {
