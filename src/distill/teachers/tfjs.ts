@@ -1,0 +1,147 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
+import type { Normalization } from '../../data/normalize.ts';
+import { blockOutputNames, loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
+import type { Teacher, TeacherOutput } from '../types.ts';
+import { affineKey, checkClasses, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
+import type { TfjsTeacherConfig } from './config.ts';
+import { affineBetween, applyAffine, resolveTeacherNormalization } from './normalize.ts';
+
+/** The model folder of a `path` that names the folder or the `model.json` in it. */
+function modelDir(path: string, where: string): string {
+  if (existsSync(path) && statSync(path).isDirectory()) return path;
+  if (basename(path) === MODEL_JSON) return dirname(path);
+  if (!existsSync(path)) throw new DistilleryError('TEACHER_NOT_FOUND', `${path}: no such file or folder`, 'pass a TF.js model folder (with model.json) or its model.json', where);
+  throw new DistilleryError('TEACHER_FORMAT', `${path}: not a TF.js model folder or model.json`, 'pass the folder that `distillery train` wrote (it holds model.json and weights.bin)', where);
+}
+
+/** The model's bytes: model.json and every weight file its manifest names, in order. */
+function modelBytes(dir: string): Uint8Array[] {
+  const json = readFileSync(join(dir, MODEL_JSON));
+  const out: Uint8Array[] = [json];
+  const manifest = (JSON.parse(json.toString('utf8')) as { weightsManifest?: { paths: string[] }[] }).weightsManifest ?? [];
+  for (const g of manifest) for (const p of g.paths) out.push(readFileSync(join(dir, p)));
+  return out;
+}
+
+/** A model whose last layer applies softmax gives probabilities: their log acts as logits. */
+function endsInSoftmax(model: tfl.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  const act = (last?.getConfig() as { activation?: unknown }).activation;
+  return act === 'softmax' || last?.getClassName() === 'Softmax';
+}
+
+/** The normalisation saved with a model by `distillery train`, if any. */
+function savedNormalization(model: tfl.LayersModel): Normalization | undefined {
+  const meta = model.getUserDefinedMetadata() as Record<string, { normalization?: Normalization }> | undefined;
+  const n = meta?.[METADATA_KEY]?.normalization;
+  return n && Array.isArray(n.mean) && Array.isArray(n.std) ? n : undefined;
+}
+
+/**
+ * A TF.js layers model as a teacher. Features are the outputs of named layers (`b3_act`), or
+ * of whole blocks by their index (`b3`: the block's output layer, see `blockOutputNames`). The
+ * teacher's input normalisation is, in order: `normalize` from the config, the one saved in the
+ * model's metadata by `distillery train`, else the student's own.
+ *
+ * @example
+ * const t = await loadTfjsTeacher({ type: 'tfjs', path: 'runs/teacher/model' }, ctx);
+ * const { logits, features } = await t.predict(batch, { features: ['b2'] });
+ */
+export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx: TeacherLoadContext): Promise<Teacher> {
+  const key = ctx.key ?? 'teacher';
+  const dir = modelDir(path, `${key}.path`);
+  let model: tfl.LayersModel;
+  let bytes: Uint8Array[];
+  try {
+    model = await loadModel(dir);
+    bytes = modelBytes(dir);
+  } catch (e) {
+    if (isDistilleryError(e) && e.code === 'MODEL_NOT_FOUND') throw new DistilleryError('TEACHER_NOT_FOUND', e.message, e.hint, `${key}.path`);
+    const why = String((e as Error).message ?? e).split('\n')[0];
+    throw new DistilleryError('TEACHER_FORMAT', `${join(dir, MODEL_JSON)}: not a TF.js layers model (${why})`, 'pass the folder that `distillery train` wrote (it holds model.json and weights.bin)', `${key}.path`);
+  }
+  const file = join(dir, MODEL_JSON);
+  const inShape = model.inputs[0].shape.slice(1);
+  const d = ctx.dataShape.reduce((a, b) => a * b, 1);
+  const same = inShape.length === ctx.dataShape.length && inShape.every((v, i) => v === null || v === ctx.dataShape[i]);
+  const flat = inShape.length === 1 && inShape[0] === d;
+  if (!same && !flat) {
+    model.dispose();
+    throw new DistilleryError(
+      'TEACHER_INPUT_SHAPE',
+      `${file}: the teacher takes inputs of shape ${shapeText(inShape)}, the data's samples are [${ctx.dataShape.join(', ')}] (expected ${shapeText([null, ...ctx.dataShape])}, got ${shapeText(model.inputs[0].shape)})`,
+      'use a teacher trained on data of the same shape',
+      `${key}.path`,
+    );
+  }
+  const outShape = model.outputs[0].shape;
+  if (outShape.length !== 2 || typeof outShape[1] !== 'number') {
+    model.dispose();
+    throw new DistilleryError('TEACHER_FORMAT', `${file}: the model's output has shape ${shapeText(outShape)}, a teacher must output [N, classes]`, 'end the model with a dense layer over the classes', `${key}.path`);
+  }
+  try {
+    checkClasses(outShape[1], ctx.numClasses, `${key}.path`, file);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const teacherNorm = cfg.normalize !== undefined ? resolveTeacherNormalization(cfg.normalize, ctx, `${key}.normalize`) : (savedNormalization(model) ?? ctx.normalization);
+  const affine = affineBetween(ctx.normalization, teacherNorm, ctx.dataShape, `${key}.normalize`);
+  const softmax = endsInSoftmax(model);
+  const blocks = blockOutputNames(model);
+  const layerNames = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
+  const featureNames = [...layerNames, ...blocks.map((_, i) => `b${i}`).filter((n) => !layerNames.includes(n))];
+  const heads = new Map<string, tfl.LayersModel>();
+
+  function layerFor(name: string): tfl.SymbolicTensor {
+    const alias = /^b(\d+)$/.exec(name);
+    const layerName = alias && !layerNames.includes(name) ? blocks[Number(alias[1])] : name;
+    const layer = layerName === undefined ? undefined : model.layers.find((l) => l.name === layerName);
+    if (!layer) {
+      throw new DistilleryError('TEACHER_FEATURE', `${file}: no layer named '${name}' (layers: ${layerNames.join(', ')})`, 'name a layer of the teacher, or a block as b<index>', `${key}.path`);
+    }
+    return layer.output as tfl.SymbolicTensor;
+  }
+
+  /** One model sharing the teacher's layers, with the logits and the asked features as outputs. */
+  function headFor(names: readonly string[]): tfl.LayersModel {
+    const k = names.join('\u0000');
+    let m = heads.get(k);
+    if (!m) {
+      m = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], ...names.map(layerFor)] });
+      heads.set(k, m);
+    }
+    return m;
+  }
+
+  return {
+    kind: 'tfjs',
+    name: basename(dir),
+    numClasses: ctx.numClasses,
+    inputShape: [...ctx.dataShape],
+    hash: hashParts(['tfjs', ...bytes, affineKey(affine)]),
+    featureNames,
+    async predict(x, opts): Promise<TeacherOutput> {
+      const names = opts?.features ?? [];
+      const head = names.length > 0 ? headFor(names) : model;
+      return tf.tidy(() => {
+        let input = applyAffine(x, affine);
+        if (flat && input.shape.length !== 2) input = tf.reshape(input, [input.shape[0], d]);
+        const out = head.predictOnBatch(input);
+        const [first, ...rest] = Array.isArray(out) ? out : [out];
+        const logits = (softmax ? tf.log(tf.maximum(first, 1e-30)) : first) as tf.Tensor2D;
+        if (names.length === 0) return { logits };
+        const features: Record<string, tf.Tensor> = {};
+        names.forEach((n, i) => (features[n] = rest[i]));
+        return { logits, features };
+      });
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}
