@@ -1,0 +1,79 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { buildModel } from '../models/build.ts';
+import type { ModelSpec } from '../models/spec.ts';
+import { mnistHead } from '../models/testing.ts';
+import { logAbsDet, naswot, preRank, specProxy, synflow } from './proxies.ts';
+
+const opts = { inputShape: [28, 28, 1], numClasses: 10, seed: 1 } as const;
+const net = (w: number): ModelSpec => ({ blocks: [{ type: 'conv2d', filters: w, stride: 2 }, { type: 'mbconv', filters: w, expansion: 2, stride: 2 }, { type: 'globalavgpool' }] });
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+test('logAbsDet matches hand-computed determinants', () => {
+  assert.ok(Math.abs(logAbsDet(Float64Array.from([2, 1, 1, 3]), 2) - Math.log(5)) < 1e-12);
+  // needs a row swap: det [[0, 2], [3, 1]] = -6
+  assert.ok(Math.abs(logAbsDet(Float64Array.from([0, 2, 3, 1]), 2) - Math.log(6)) < 1e-12);
+  assert.equal(logAbsDet(Float64Array.from([1, 2, 2, 4]), 2), -Infinity);
+});
+
+test('NASWOT on MNIST: finite, deterministic, no leaks, and two identical inputs make K singular', () => {
+  const { x } = mnistHead(16);
+  const xb = tf.tensor4d(x, [16, 28, 28, 1]);
+  const m = buildModel(net(8), opts);
+  const before = tf.memory().numTensors;
+  const a = naswot(m, xb);
+  const b = naswot(m, xb);
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(Number.isFinite(a) && a > 0, `score ${a}`);
+  assert.equal(a, b);
+  // The score is at most log of N^B (a B×B kernel whose entries are at most N).
+  const dup = tf.concat([tf.slice(xb, [0], [1]), tf.slice(xb, [0], [15])]);
+  assert.equal(naswot(m, dup), -Infinity);
+  m.dispose();
+  xb.dispose();
+  dup.dispose();
+});
+
+test('synflow: finite, deterministic, weights restored, wider scores higher', () => {
+  const narrow = buildModel(net(4), opts);
+  const wide = buildModel(net(16), opts);
+  const w0 = narrow.getWeights()[0]!.dataSync().slice();
+  const s1 = synflow(narrow);
+  const before = tf.memory().numTensors;
+  assert.equal(synflow(narrow), s1);
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(narrow.getWeights()[0]!.dataSync(), w0);
+  assert.ok(Number.isFinite(s1));
+  assert.ok(synflow(wide) > s1, 'a wider net should have a larger synflow');
+  narrow.dispose();
+  wide.dispose();
+});
+
+test('synflow rescaling: exact on a bias-free ReLU net, and finite where float32 overflows', () => {
+  const dense = (n: number, units: number): ModelSpec => ({
+    blocks: [...Array.from({ length: n }, () => ({ type: 'dense' as const, units, activation: 'relu' as const, bias: false })), { type: 'dense', units: 10, bias: false }],
+  });
+  const small = buildModel(dense(3, 32), { inputShape: [16], seed: 2 });
+  const plain = synflow(small);
+  const scaled = synflow(small, { rescale: 'always' });
+  assert.ok(Math.abs(plain - scaled) < 1e-4, `${plain} vs ${scaled}`);
+  small.dispose();
+  // 40 layers of 256 |glorot| weights: R ~ 13^40, past float32's 3.4e38
+  const deep = buildModel(dense(40, 256), { inputShape: [256], seed: 2 });
+  const s = synflow(deep);
+  assert.ok(Number.isFinite(s) && s > Math.log(3.4e38), `deep synflow log ${s}`);
+  deep.dispose();
+});
+
+test('preRank keeps the k best by a proxy, NaN last', async () => {
+  const score = specProxy('synflow', opts);
+  const ranked = await preRank([net(4), net(16), net(8)], score, 2);
+  assert.deepEqual(ranked.map((r) => (r.item.blocks[0] as { filters: number }).filters), [16, 8]);
+  const byValue = await preRank(['a', 'b', 'c'], (s) => ({ a: 1, b: NaN, c: 3 })[s]!, 3);
+  assert.deepEqual(byValue.map((r) => r.item), ['c', 'a', 'b']);
+});
