@@ -8,3 +8,4 @@
 export { initEngine, engineInfo, disposeEngine } from './engine.ts';
 export type { BackendName, EngineOptions, EngineInfo } from './engine.ts';
 export { registerWasmKernels, unregisterWasmKernels, wasmKernelsActive, wasmKernelNames } from './kernels/register.ts';
+export { fusedAdam, fusedSgd } from './native/optim.ts';

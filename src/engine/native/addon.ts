@@ -36,6 +36,9 @@ export function loadNativeAddon(): NativeAddon | undefined {
     cached = { why: 'not built (install oneDNN, e.g. apt-get install libdnnl-dev, then npm rebuild)' };
   } else {
     try {
+      // libgomp reads this when it loads: spinning OpenMP workers fight the JS thread for 2 cores
+      // (an MLP step measured 236-355 ms with the default policy against 18-20 ms passive)
+      process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
       cached = { addon: createRequire(import.meta.url)(ADDON_PATH) as NativeAddon };
     } catch (e) {
       cached = { why: `failed to load: ${(e as Error).message.split('\n')[0]}` };
