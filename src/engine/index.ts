@@ -9,3 +9,4 @@ export { initEngine, engineInfo, disposeEngine } from './engine.ts';
 export type { BackendName, EngineOptions, EngineInfo } from './engine.ts';
 export { registerWasmKernels, unregisterWasmKernels, wasmKernelsActive, wasmKernelNames } from './kernels/register.ts';
 export { fusedAdam, fusedSgd } from './native/optim.ts';
+export { batchNormTrain } from './native/norm.ts';
