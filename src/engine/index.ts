@@ -10,3 +10,5 @@ export type { BackendName, EngineOptions, EngineInfo } from './engine.ts';
 export { registerWasmKernels, unregisterWasmKernels, wasmKernelsActive, wasmKernelNames } from './kernels/register.ts';
 export { fusedAdam, fusedSgd } from './native/optim.ts';
 export { batchNormTrain } from './native/norm.ts';
+export { formatKernelProfile, KernelRecorder, profileKernels } from './native/profile.ts';
+export type { FormatProfileOptions, KernelProfile, KernelStat, ProfileOptions } from './native/profile.ts';
