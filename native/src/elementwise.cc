@@ -288,6 +288,7 @@ Napi::Value CastToFloat(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitReduce(Napi::Env env, Napi::Object exports);
+void InitActGrad(Napi::Env env, Napi::Object exports);
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   // Every kernel output is a fresh ArrayBuffer. glibc serves big ones with mmap and unmaps them
@@ -302,6 +303,7 @@ void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("logical", Napi::Function::New(env, Logical));
   exports.Set("castToFloat", Napi::Function::New(env, CastToFloat));
   InitReduce(env, exports);
+  InitActGrad(env, exports);
 }
 
 }  // namespace distillery

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.ts';
+import { adopt, allocF32, takeRecycled } from './memory.ts';
+import { noteFallback } from './elementwise-util.ts';
 
 /** The conv pack's functions in the addon (native/src/conv.cc). */
 interface ConvAddon {
@@ -16,18 +18,21 @@ let pooled: ((n: number) => Float32Array | undefined) | undefined;
 
 /**
  * Output memory for the native kernels: a float32 array of `n` elements whose contents are
- * undefined until a kernel writes them. Large arrays come from the addon's recycled blocks
- * (native/src/conv_alloc.cc): a fresh 38 MB array costs ~20 ms of page faults here, more than
- * the kernel that fills it. Blocks return to the pool only when V8 collects their array and
- * the event loop runs Node's finalizers, so a training loop that awaits between steps gets
- * them back; one that never yields falls back to V8's memory after 1 GiB.
+ * undefined until a kernel writes them. First from the free list of disposed outputs
+ * (memory.ts: a fresh 38 MB array costs ~20 ms of page faults here, more than the kernel that
+ * fills it); on a miss, large arrays come from the addon's recycled blocks
+ * (native/src/conv_alloc.cc), which return to it when V8 collects their array, and the rest
+ * from {@link allocF32}. Either way the array is recycled when its tensor is disposed.
  *
  * @example
  * const y = allocOutput(128 * 26 * 26 * 64);
  */
 export function allocOutput(n: number): Float32Array {
+  const recycled = takeRecycled(n);
+  if (recycled) return recycled;
   // the pool answers undefined once 1 GiB is out and not yet collected (a loop that never yields)
-  return (pooled && n >= POOL_MIN ? pooled(n) : undefined) ?? new Float32Array(n);
+  const p = pooled && n >= POOL_MIN ? pooled(n) : undefined;
+  return p ? adopt(p) : allocF32(n);
 }
 
 /** Below this many elements (256 KiB) V8's own allocation is as fast as the pool. */
@@ -54,7 +59,8 @@ export function valuesOf(backend: MathBackendCPU, t: tf.TensorInfo): Float32Arra
 
 /**
  * The stock cpu kernel of a name, for the cases a native kernel does not cover (NCHW, odd
- * dtypes, activations oneDNN cannot fuse): the native backend is a cpu backend, so it runs as is.
+ * dtypes, activations oneDNN cannot fuse): the native backend is a cpu backend, so it runs as
+ * is. Each call is a fallback, logged with DISTILLERY_NATIVE_LOG_FALLBACKS=1.
  *
  * @example
  * const stock = stockKernel('Conv2D'); // (args) => TensorInfo
@@ -62,7 +68,10 @@ export function valuesOf(backend: MathBackendCPU, t: tf.TensorInfo): Float32Arra
 export function stockKernel(name: string): tf.KernelFunc {
   const k = tf.getKernel(name, 'cpu');
   if (!k) throw new Error(`the cpu backend has no kernel ${name}`);
-  return k.kernelFunc;
+  return (args) => {
+    noteFallback(name, args.inputs);
+    return k.kernelFunc(args);
+  };
 }
 
 /** Whether every tensor is float32 and non-empty (what the native kernels accept). */

@@ -27,41 +27,42 @@ export function values(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array 
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
-/**
- * Below this many floats an output comes from `new Float32Array` (zero-filled, cheap when
- * small); from it up, from `Buffer.allocUnsafeSlow`: a dedicated ArrayBuffer (byteOffset 0,
- * never a slice of Node's shared pool) left unfilled, since the kernel overwrites every element.
- * Not from the addon's recycled blocks (`pooledF32`, conv_alloc.cc): those come back only when
- * the event loop runs, and in a loop of synchronous steps the MLP step then took 122 ms
- * (median) instead of 31; glibc's heap, kept from shrinking by elementwise.cc, reuses memory
- * as soon as V8 collects an array.
- */
-const UNFILLED_FROM = 1024;
+/** Kernel outputs: recycled arrays of the right length, else fresh unfilled ones (memory.ts). */
+export { allocF32 } from './memory.ts';
+
+const logFallbacks = process.env['DISTILLERY_NATIVE_LOG_FALLBACKS'] === '1';
+const logged = new Set<string>();
 
 /**
- * A Float32Array of `n` elements whose contents are garbage: the caller writes all of them.
+ * With DISTILLERY_NATIVE_LOG_FALLBACKS=1, say on stderr (once per kernel and input shapes)
+ * that a native kernel handed a call to the stock JS kernel: such calls run at JS speed, and
+ * the profiler still counts them as the native kernel's.
  *
  * @example
- * const out = allocF32(m * n); addon.matmul(a, b, out, ...);
+ * noteFallback('Add', args.inputs); // "native: Add fell back to the stock cpu kernel for float32[2,3,4,5,6] + ..."
  */
-export function allocF32(n: number): Float32Array {
-  if (n < UNFILLED_FROM) return new Float32Array(n);
-  const buf = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(buf.buffer, buf.byteOffset, n);
+export function noteFallback(kernelName: string, inputs: tf.NamedTensorInfoMap): void {
+  if (!logFallbacks) return;
+  const sig = `${kernelName} ${Object.entries(inputs).map(([k, t]) => `${k}: ${t?.dtype}[${t?.shape.join(',')}]`).join(', ')}`;
+  if (logged.has(sig)) return;
+  logged.add(sig);
+  process.stderr.write(`native: fell back to the stock cpu kernel: ${sig}\n`);
 }
 
 /**
  * The stock cpu kernel of `kernelName`: what a native kernel falls back on for dtypes or
- * shapes it does not cover. Resolved lazily: the cpu kernels register on import.
+ * shapes it does not cover (noted by {@link noteFallback}; `isFallback` false for wrappers
+ * whose job is to call it). Resolved lazily: the cpu kernels register on import.
  *
  * @example
  * const stockAdd = stock('Add'); return stockAdd(args);
  */
-export function stock(kernelName: string): NativeKernelFunc {
+export function stock(kernelName: string, isFallback = true): NativeKernelFunc {
   let fn: tf.KernelFunc | undefined;
   return (args) => {
     fn ??= tf.getKernel(kernelName, 'cpu')?.kernelFunc;
     if (fn === undefined) throw new Error(`native backend: no stock cpu kernel '${kernelName}' to fall back on`);
+    if (isFallback) noteFallback(kernelName, args.inputs);
     return fn(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo | tf.TensorInfo[];
   };
 }

@@ -170,7 +170,7 @@ export function elementwiseKernels(addon: NativeAddon): tf.KernelConfig[] {
   // (optim.ts), which would change such a view under its holder. A copy keeps every tensor's
   // memory its own.
   for (const name of ['Slice', 'SplitV', 'Unpack', 'StridedSlice']) {
-    const fallback = stock(name);
+    const fallback = stock(name, false);
     out.push(kernel(name, (args) => {
       const res = fallback(args);
       // Unpack names its input `value`, the others `x`

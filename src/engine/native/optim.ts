@@ -9,14 +9,14 @@
  * overwritten only when (1) this module allocated it, as the output of an earlier update,
  * so no caller's array is behind it, and (2) its dataId's refCount is 1, so no clone or
  * reshape shares it. Anything else gets a fresh buffer that the variable is re-pointed to, as
- * `assign` would. The backend's `readSync` (behind `dataSync`, `data`, `array`) hands out
- * copies of such buffers, so a value read before a step stays as it was. The slots are the
+ * `assign` would. The native backend's `readSync` (behind `dataSync`, `data`, `array`) hands
+ * out copies of such buffers (backend.ts), so a value read before a step stays as it was. The slots are the
  * optimizer's own variables; the same rule applies to them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon } from './addon.ts';
-import { NATIVE_BACKEND } from './backend.ts';
+import { NATIVE_BACKEND, keepPrivate } from './backend.ts';
 import { allocF32 } from './elementwise-util.ts';
 
 type AdamFn = (w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wOut: Float32Array, mOut: Float32Array,
@@ -27,25 +27,13 @@ type SgdFn = (w: Float32Array, g: Float32Array, buf: Float32Array | null, wOut: 
 
 /** dataIds whose buffers this module allocated (condition 1 of the in-place rule). */
 const owned = new WeakSet<object>();
-/** Backends whose readSync already copies owned buffers. */
-const guarded = new WeakSet<object>();
 
 /** The native backend with a fused optimizer, or undefined (then the caller runs its JS ops). */
 function nativeBackend(): MathBackendCPU | undefined {
   if (tf.getBackend() !== NATIVE_BACKEND) return undefined;
   const addon = loadNativeAddon();
   if (!addon || typeof addon['adam'] !== 'function') return undefined;
-  const backend = tf.backend() as MathBackendCPU;
-  if (!guarded.has(backend)) {
-    const readSync = backend.readSync.bind(backend);
-    // read() goes through this.readSync, so this covers dataSync, data, array and bufferSync
-    backend.readSync = (dataId: object) => {
-      const v = readSync(dataId);
-      return owned.has(dataId) && v instanceof Float32Array ? v.slice() : v;
-    };
-    guarded.add(backend);
-  }
-  return backend;
+  return tf.backend() as MathBackendCPU;
 }
 
 /** Where an update of `t` writes: its own buffer (in place) or a fresh one. */
@@ -67,6 +55,7 @@ function commit(backend: MathBackendCPU, targets: readonly Target[]): void {
     t.assign(next);
     next.dispose();
     owned.add(t.dataId as object);
+    keepPrivate(t.dataId as object); // its reads copy from now on (backend.ts)
   }
 }
 
