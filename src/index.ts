@@ -29,3 +29,12 @@ export { train, loadTrainConfig, trainJobSchema, resolveOut } from './jobs/train
 export type { TrainJobConfig, TrainOptions, TrainResult } from './jobs/train.ts';
 export { quickstart, QUICKSTART_STUDENT, QUICKSTART_TEACHER } from './jobs/quickstart.ts';
 export type { QuickstartOptions, QuickstartResult } from './jobs/quickstart.ts';
+export { distill, loadDistillConfig, distillJobSchema } from './jobs/distill.ts';
+export type { DistillJobConfig, DistillOptions, DistillResult, TeacherResult } from './jobs/distill.ts';
+export { createLoss, lossConfigSchema, lossTerms, loadTeacher, teacherConfigSchema, cachedTeacherLogits, teacherLogitsFor, distillHooks, evaluateTeacher, DEFAULT_LOSS } from './distill/index.ts';
+export type { Teacher, TeacherOutput, LossContext, LossTerm, LossTermKind, Loss, LossConfig, TeacherConfig } from './distill/index.ts';
+export * as search from './search/index.ts';
+export * as study from './study/index.ts';
+export * as deploy from './deploy/index.ts';
+export { openStore } from './store/index.ts';
+export type { Store } from './store/index.ts';

@@ -2,10 +2,14 @@ import type { Reporter } from '../core/events.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { loadTrainConfig, train } from '../jobs/train.ts';
 import { quickstart } from '../jobs/quickstart.ts';
+import { distill, loadDistillConfig } from '../jobs/distill.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName } from '../engine/index.ts';
 import { table } from './reporters.ts';
-import { resultRows } from './format.ts';
+import { gainLine, resultRows } from './format.ts';
+import { exportCommands } from './export-commands.ts';
+import { benchCommands } from './bench-commands.ts';
+import { searchCommands } from './search-commands.ts';
 
 /** Flags every command takes. */
 export interface GlobalFlags {
@@ -59,22 +63,32 @@ const engineOptions = [
   { flags: '--threads <n>', description: 'threads for the wasm engine (default: all cores)' },
 ];
 
+/** The options of commands that run a config file (train, distill). */
+function configOptions(sections: string): NonNullable<CommandSpec['options']> {
+  return [
+    { flags: '-c, --config <file>', description: `YAML, JSON or TS config (${sections})` },
+    { flags: '--set <key=value>', description: 'override a config key, e.g. --set train.epochs=3 (repeatable)', repeatable: true },
+    { flags: '-o, --out <dir>', description: 'output folder (default runs/<name>-<time>)' },
+    { flags: '--resume', description: 'continue the interrupted run in --out from its last checkpoint' },
+    ...engineOptions,
+  ];
+}
+
+function configFile(command: string, opts: Record<string, unknown>, example: string): string {
+  const file = opts['config'];
+  if (typeof file !== 'string') {
+    throw new DistilleryError('CLI_CONFIG_REQUIRED', `${command} needs a config file`, `pass --config FILE, e.g. --config ${example}`, '--config');
+  }
+  return file;
+}
+
 export const commands: CommandSpec[] = [
   {
     name: 'train',
     description: 'train one model from a config file',
-    options: [
-      { flags: '-c, --config <file>', description: 'YAML, JSON or TS config (data, model, train)' },
-      { flags: '--set <key=value>', description: 'override a config key, e.g. --set train.epochs=3 (repeatable)', repeatable: true },
-      { flags: '-o, --out <dir>', description: 'output folder (default runs/<name>-<time>)' },
-      { flags: '--resume', description: 'continue the interrupted run in --out from its last checkpoint' },
-      ...engineOptions,
-    ],
+    options: configOptions('data, model, train'),
     async run(_args, opts, flags) {
-      const file = opts['config'];
-      if (typeof file !== 'string') {
-        throw new DistilleryError('CLI_CONFIG_REQUIRED', 'train needs a config file', 'pass --config FILE, e.g. --config examples/mnist-mlp.yaml', '--config');
-      }
+      const file = configFile('train', opts, 'examples/mnist-mlp.yaml');
       const { config, baseDir } = await loadTrainConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
       const result = await train(config, {
         baseDir,
@@ -87,8 +101,30 @@ export const commands: CommandSpec[] = [
     },
   },
   {
+    name: 'distill',
+    description: 'distil a teacher (TF.js folder, ONNX file or ensemble) into a student from a config file',
+    options: configOptions('data, model = the student, train, teacher, loss, cache'),
+    async run(_args, opts, flags) {
+      const file = configFile('distill', opts, 'examples/mnist-distill.yaml');
+      const { config, baseDir } = await loadDistillConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
+      const result = await distill(config, {
+        baseDir,
+        reporter: flags.reporter,
+        resume: opts['resume'] === true,
+        ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
+      });
+      flags.reporter({ event: 'done', command: 'distill', ...result });
+      if (!flags.json) {
+        const teacherName = `teacher (${result.teacher.kind})`;
+        process.stdout.write(table(resultRows([[teacherName, result.teacher], [config.name ?? config.model.name ?? 'student', result.student]])));
+        process.stdout.write(gainLine(result.teacher, result.student));
+        process.stdout.write(`student saved to ${result.student.modelDir}\n`);
+      }
+    },
+  },
+  {
     name: 'quickstart',
-    description: 'end to end on MNIST: train a teacher and a small student, print them side by side',
+    description: 'end to end on MNIST: a teacher, a small student trained alone and the same student distilled, side by side',
     options: [
       { flags: '-o, --out <dir>', description: 'output folder (default runs/quickstart-<time>)' },
       { flags: '--limit <n>', description: 'use only the first N training images (quicker, less accurate)' },
@@ -111,7 +147,8 @@ export const commands: CommandSpec[] = [
       });
       flags.reporter({ event: 'done', command: 'quickstart', ...result });
       if (!flags.json) {
-        process.stdout.write(table(resultRows([['teacher', result.teacher], ['student', result.student]])));
+        process.stdout.write(table(resultRows([['teacher', result.teacher], ['student alone', result.student], ['student distilled', result.distilled]])));
+        process.stdout.write(gainLine(result.teacher, result.distilled, result.student));
         process.stdout.write(`models saved under ${result.out}\n`);
       }
     },
@@ -131,4 +168,7 @@ export const commands: CommandSpec[] = [
       }
     },
   },
+  ...exportCommands,
+  ...benchCommands,
+  ...searchCommands,
 ];

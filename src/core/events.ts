@@ -9,6 +9,7 @@ export type DistilleryEvent =
   | { event: 'epoch'; epoch: number; epochs: number; [k: string]: unknown }
   | { event: 'info'; message: string; [k: string]: unknown }
   | { event: 'warning'; message: string; [k: string]: unknown }
+  | { event: 'trial_start' | 'trial_epoch' | 'trial_done'; trial: number; number: number; [k: string]: unknown }
   | { event: 'done'; [k: string]: unknown };
 
 /** A reporter is any function of an event; it must not throw. */

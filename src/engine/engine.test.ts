@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isDistilleryError } from '../core/errors.ts';
 import { disposeEngine, engineInfo, initEngine, wasmKernelNames, wasmKernelsActive } from './index.ts';
 import { testThreads } from './reference.ts';
+import { loadNativeAddon } from './native/addon.ts';
 
 after(async () => { await disposeEngine(); });
 
@@ -65,16 +66,26 @@ describe('initEngine', () => {
   test('a script on threaded wasm exits by itself (worker threads do not hold it open)', () => {
     const engine = fileURLToPath(new URL('./index.ts', import.meta.url));
     // --input-type also checks that the pthread workers do not inherit the parent's flags.
-    const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine({ threads: 2 }); console.log(i.backend);`;
+    const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine({ backend: 'wasm', threads: 2 }); console.log(i.backend);`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
     assert.equal(r.signal, null, 'killed by the timeout: the process did not exit');
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     assert.equal(r.stdout.trim(), 'wasm');
   });
 
-  test('auto picks wasm with every core by default', async () => {
+  test('auto picks the native pack when it is built, else wasm, with every core', async () => {
     const info = await initEngine();
-    assert.equal(info.backend, 'wasm');
+    assert.equal(info.backend, loadNativeAddon() ? 'native' : 'wasm');
     assert.ok(info.threads >= 1 && info.threads <= availableParallelism());
+  });
+
+  test('auto falls back to wasm with a note when the native pack is turned off', () => {
+    const engine = fileURLToPath(new URL('./index.ts', import.meta.url));
+    const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine(); console.log(JSON.stringify(i));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DISTILLERY_NATIVE: '0' } });
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; notes: string[] };
+    assert.equal(info.backend, 'wasm');
+    assert.ok(info.notes.some((n) => n.includes('DISTILLERY_NATIVE=0')), info.notes.join('; '));
   });
 });

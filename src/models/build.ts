@@ -123,7 +123,9 @@ function buildBlock(x: Sym, b: ResolvedBlockSpec, p: string, inits: Inits): Sym 
       return call(tfl.layers.dropout({ name: `${p}_dropout`, rate: b.rate }), x);
     case 'dense': {
       const fuse = isBuiltinActivation(b.activation) ? b.activation : 'linear';
-      const y = call(tfl.layers.dense({ name: `${p}_dense`, units: b.units, useBias: b.bias, activation: fuse, kernelInitializer: inits.glorot() }), x);
+      // maxNorm over axis 0: the incoming weights of each unit (kernel is [in, units])
+      const constraint = b.maxNorm !== undefined ? { kernelConstraint: tfl.constraints.maxNorm({ maxValue: b.maxNorm, axis: 0 }) } : {};
+      const y = call(tfl.layers.dense({ name: `${p}_dense`, units: b.units, useBias: b.bias, activation: fuse, kernelInitializer: inits.glorot(), ...constraint }), x);
       return fuse === 'linear' ? applyActivation(y, b.activation, `${p}_act`) : y;
     }
   }

@@ -60,7 +60,7 @@ export function blockSummary(b: ResolvedBlockSpec): string {
     case 'dropout':
       return `dropout ${b.rate}`;
     case 'dense':
-      return `dense ${b.units} ${b.activation}${b.bias ? '' : ' nobias'}`;
+      return `dense ${b.units} ${b.activation}${b.bias ? '' : ' nobias'}${b.maxNorm !== undefined ? ` maxnorm ${b.maxNorm}` : ''}`;
     default:
       return b.type;
   }

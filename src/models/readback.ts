@@ -139,7 +139,9 @@ function readBlock(g: Map<string, Layer>, model: tfl.LayersModel, i: number): Re
   if (g.has('dense')) {
     const d = get('dense');
     const k = cfg(d);
-    return resolveBlock({ type: 'dense', units: k['units'] as number, activation: readAct(g, 'act', d), bias: k['useBias'] as boolean });
+    const c = k['kernelConstraint'] as { className?: string; config?: { maxValue?: number } } | null | undefined;
+    const maxNorm = c?.className === 'MaxNorm' ? c.config?.maxValue : undefined;
+    return resolveBlock({ type: 'dense', units: k['units'] as number, activation: readAct(g, 'act', d), bias: k['useBias'] as boolean, ...(maxNorm !== undefined ? { maxNorm } : {}) });
   }
   for (const t of ['maxpool', 'avgpool'] as const) {
     if (g.has(t)) {

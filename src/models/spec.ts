@@ -78,6 +78,8 @@ const dense = z.strictObject({
   units: pos,
   activation: activation.optional(),
   bias: z.boolean().optional(),
+  /** Max-norm constraint: each unit's incoming weight vector is rescaled to L2 norm <= this after every step (Hinton et al. 2012). */
+  maxNorm: z.number().positive().optional(),
 });
 
 /** zod schema of one block. */
@@ -101,8 +103,11 @@ export type ModelSpec = z.infer<typeof modelSpecSchema>;
 export type BlockType = BlockSpec['type'];
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+/** Options without a default: absent means off, and they stay absent when resolved. */
+type NoDefault = 'maxNorm';
+type Resolved<T> = Filled<Omit<T, NoDefault>> & { [K in Extract<keyof T, NoDefault>]?: Exclude<T[K], undefined> };
 /** A block with every default filled in. */
-export type ResolvedBlockSpec = { [K in BlockType]: Filled<Extract<BlockSpec, { type: K }>> }[BlockType];
+export type ResolvedBlockSpec = { [K in BlockType]: Resolved<Extract<BlockSpec, { type: K }>> }[BlockType];
 /** A model spec with the input shape known, every default filled and the head appended. */
 export interface ResolvedModelSpec {
   name?: string;
@@ -180,7 +185,7 @@ export function resolveBlock(b: BlockSpec): ResolvedBlockSpec {
       return { type: b.type, size, stride: b.stride ?? size, padding: b.padding ?? 'valid' };
     }
     case 'dense':
-      return { type: 'dense', units: b.units, activation: b.activation ?? 'linear', bias: b.bias ?? true };
+      return { type: 'dense', units: b.units, activation: b.activation ?? 'linear', bias: b.bias ?? true, ...(b.maxNorm !== undefined ? { maxNorm: b.maxNorm } : {}) };
     default:
       return { ...b };
   }

@@ -1,9 +1,9 @@
-export { fit } from './trainer.ts';
+export { featureView, fit } from './trainer.ts';
 export type { FitOptions, FitResult } from './trainer.ts';
 export { evaluate, correctCount, topKCount } from './metrics.ts';
 export type { EvaluateOptions, EvalResult } from './metrics.ts';
 export { softmaxCrossEntropy, crossEntropyLoss } from './losses.ts';
-export type { LossFn, TrainBatch } from './losses.ts';
+export type { LossFn, StepBatch, TrainBatch } from './losses.ts';
 export { createOptimizer } from './optimizers.ts';
 export type { Optimizer, OptimizerConfig, OptimizerState } from './optimizers.ts';
 export { createSchedule } from './schedules.ts';

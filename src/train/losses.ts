@@ -2,18 +2,28 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/batch.ts';
 
 /**
- * What a loss sees besides logits and labels: the batch as gathered (plus where its samples
- * sit in the training set, so a distillation loss can look up cached teacher logits) and the
- * input tensor as fed to the model (valid only during the step).
+ * One batch as the trainer gathered (and augmented) it, with where its samples sit in the
+ * training set: what `beforeStep` sees, e.g. to run an online teacher on the same augmented
+ * pixels the student gets.
  */
-export interface TrainBatch extends Batch {
+export interface StepBatch extends Batch {
   /** Index of each sample in the training Dataset. */
   readonly indices: Int32Array;
-  /** The model input for this batch, already reshaped; owned by the step. */
-  readonly input: tf.Tensor;
   /** 0-based epoch and global step. */
   readonly epoch: number;
   readonly step: number;
+}
+
+/**
+ * What a loss sees besides logits and labels: the batch (so a distillation loss can look up
+ * cached teacher logits by `indices`), the input tensor as fed to the model, and the outputs
+ * of the layers named in `FitOptions.features`. Tensors are valid only during the step.
+ */
+export interface TrainBatch extends StepBatch {
+  /** The model input for this batch, already reshaped; owned by the step. */
+  readonly input: tf.Tensor;
+  /** Outputs of the layers named in `FitOptions.features`, by layer name (training mode); `{}` when none. */
+  readonly features: Readonly<Record<string, tf.Tensor>>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -13,13 +14,13 @@ import type { Optimizer, OptimizerConfig } from './optimizers.ts';
 import { createSchedule } from './schedules.ts';
 import type { Schedule, ScheduleConfig } from './schedules.ts';
 import { crossEntropyLoss } from './losses.ts';
-import type { LossFn, TrainBatch } from './losses.ts';
+import type { LossFn, StepBatch, TrainBatch } from './losses.ts';
 import { correctCount, evaluate } from './metrics.ts';
 import { resolveInputShape } from './input.ts';
 import { EarlyStopper } from './early-stopping.ts';
 import type { EarlyStoppingOptions } from './early-stopping.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import type { EpochMetrics, TrainState } from './checkpoint.ts';
+import type { EpochMetrics, TrainState, WeightInfo } from './checkpoint.ts';
 import { readWeights, weightInfo, writeWeights } from './weights.ts';
 import { deriveSeed, epochOrder, withSeededRandom } from './seeding.ts';
 
@@ -54,6 +55,22 @@ export interface FitOptions {
   augment?: ((batch: Batch, rng: Rng) => void) | undefined;
   /** Batches between `batch` events; the loss is read (and checked for NaN) only then. Default 50. */
   reportEvery?: number | undefined;
+  /**
+   * Layer names whose outputs (training mode, same forward pass as the logits) the loss gets in
+   * `batch.features`, e.g. the student layer a FitNets hint regresses from.
+   */
+  features?: readonly string[] | undefined;
+  /**
+   * Variables the loss owns (e.g. FitNets' adapter): trained by the same optimizer as the
+   * model, saved in and restored from checkpoints. Their names must be unique.
+   */
+  extraVariables?: readonly tf.Variable[] | undefined;
+  /**
+   * Awaited before each step, after `augment`, with the batch the step will train on: the place
+   * for async work the synchronous step cannot do, such as an online teacher's forward pass on
+   * the augmented batch. Whatever it keeps for the loss, it owns (and disposes).
+   */
+  beforeStep?: ((batch: StepBatch) => Promise<void>) | undefined;
 }
 
 /** What {@link fit} returns. */
@@ -104,10 +121,20 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
   const schedule: Schedule = createSchedule(opts.schedule ?? { type: 'constant' }, { baseLr: opts.optimizer.lr, epochs, stepsPerEpoch });
   const reportEvery = Math.max(1, Math.floor(opts.reportEvery ?? 50));
   const layerVars = model.trainableWeights;
-  const vars = layerVars.map((w) => w.read() as tf.Variable);
+  const extras = opts.extraVariables ?? [];
+  const vars = [...layerVars.map((w) => w.read() as tf.Variable), ...extras];
+  const featureNames = [...(opts.features ?? [])];
+  const view = featureNames.length > 0 ? featureView(model, featureNames) : undefined;
   const optimizer: Optimizer = createOptimizer(opts.optimizer, vars);
   const stopper = opts.earlyStopping ? new EarlyStopper(opts.earlyStopping) : undefined;
-  const info = weightInfo(model);
+  // Extra variables ride in the checkpoint after the model's weights, so resume restores them too.
+  const info: WeightInfo[] = [...weightInfo(model), ...extras.map((v) => ({ name: v.name, shape: [...v.shape] }))];
+  const readAll = () => [...readWeights(model), ...extras.map((v) => Float32Array.from(v.dataSync() as Float32Array))];
+  const writeAll = (values: readonly Float32Array[]) => {
+    const k = model.weights.length;
+    writeWeights(model, values.slice(0, k));
+    extras.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(values[k + i] as Float32Array, v.shape, 'float32'))));
+  };
 
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
@@ -120,7 +147,7 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
       const state = loadCheckpoint(opts.checkpointDir, info);
       if (state) {
         checkResumable(state, { seed, batchSize: bs, samples: n }, opts.checkpointDir);
-        writeWeights(model, state.weights);
+        writeAll(state.weights);
         optimizer.importState(state.optimizer);
         if (stopper && state.earlyStopping) stopper.restore(state.earlyStopping);
         bestWeights = state.bestWeights;
@@ -140,49 +167,64 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
       const dropRng = new Rng(deriveSeed(seed, epoch, 2));
       let totals: tf.Tensor = tf.zeros([2]);
       let lr = schedule(globalStep);
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        const start = b * bs;
-        const batch = gatherBatch(train, order, start, start + bs);
-        if (opts.augment) opts.augment(batch, augRng);
-        lr = schedule(globalStep);
-        const indices = order.subarray(start, start + batch.n);
-        const step = globalStep;
-        const next = withSeededRandom(dropRng, () =>
-          tf.tidy(() => {
-            const x = tf.tensor(batch.x, [batch.n, ...inputShape], 'float32');
-            const y = tf.tensor1d(batch.y, 'int32');
-            const ctx: TrainBatch = { x: batch.x, y: batch.y, n: batch.n, indices, input: x, epoch, step };
-            let correct: tf.Scalar | undefined;
-            const { value, grads } = tf.variableGrads(() => {
-              const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-              // variableGrads frees everything but the loss; keep the count and free it below.
-              correct = tf.keep(correctCount(logits, y));
-              let loss = lossFn(logits, y, ctx);
-              for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
-              return loss;
-            }, vars);
-            optimizer.apply(vars.map((v) => grads[v.name]), lr);
-            for (const lv of layerVars) {
-              if (lv.constraint) {
-                const v = lv.read() as tf.Variable;
-                v.assign(lv.constraint.apply(v));
+      // a step that throws (NaN, a failing hook) must not leak the running totals
+      try {
+        for (let b = 0; b < stepsPerEpoch; b++) {
+          const start = b * bs;
+          const batch = gatherBatch(train, order, start, start + bs);
+          if (opts.augment) opts.augment(batch, augRng);
+          lr = schedule(globalStep);
+          const indices = order.subarray(start, start + batch.n);
+          const step = globalStep;
+          if (opts.beforeStep) await opts.beforeStep({ x: batch.x, y: batch.y, n: batch.n, indices, epoch, step });
+          const next = withSeededRandom(dropRng, () =>
+            tf.tidy(() => {
+              const x = tf.tensor(batch.x, [batch.n, ...inputShape], 'float32');
+              const y = tf.tensor1d(batch.y, 'int32');
+              let correct: tf.Scalar | undefined;
+              const { value, grads } = tf.variableGrads(() => {
+                let logits: tf.Tensor2D;
+                const features: Record<string, tf.Tensor> = {};
+                if (view) {
+                  const outs = view.apply(x, { training: true }) as tf.Tensor[];
+                  logits = outs[0] as tf.Tensor2D;
+                  featureNames.forEach((name, i) => (features[name] = outs[i + 1] as tf.Tensor));
+                } else {
+                  logits = model.apply(x, { training: true }) as tf.Tensor2D;
+                }
+                const ctx: TrainBatch = { x: batch.x, y: batch.y, n: batch.n, indices, input: x, epoch, step, features };
+                // variableGrads frees everything but the loss; keep the count and free it below.
+                correct = tf.keep(correctCount(logits, y));
+                let loss = lossFn(logits, y, ctx);
+                for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
+                return loss;
+              }, vars);
+              optimizer.apply(vars.map((v) => grads[v.name]), lr);
+              for (const lv of layerVars) {
+                if (lv.constraint) {
+                  const v = lv.read() as tf.Variable;
+                  v.assign(lv.constraint.apply(v));
+                }
               }
-            }
-            const kept = correct as tf.Scalar;
-            const sum = tf.add(totals, tf.stack([tf.mul(value, batch.n), tf.cast(kept, 'float32')]));
-            kept.dispose();
-            return sum;
-          }),
-        );
-        totals.dispose();
-        totals = next;
-        globalStep++;
-        if ((b + 1) % reportEvery === 0 && b + 1 < stepsPerEpoch) {
-          const seen = Math.min(n, (b + 1) * bs);
-          const loss = (totals.dataSync()[0] as number) / seen;
-          checkFinite(loss, epoch, b, lr);
-          report({ event: 'batch', epoch: epoch + 1, batch: b + 1, batches: stepsPerEpoch, loss, lr });
+              const kept = correct as tf.Scalar;
+              const sum = tf.add(totals, tf.stack([tf.mul(value, batch.n), tf.cast(kept, 'float32')]));
+              kept.dispose();
+              return sum;
+            }),
+          );
+          totals.dispose();
+          totals = next;
+          globalStep++;
+          if ((b + 1) % reportEvery === 0 && b + 1 < stepsPerEpoch) {
+            const seen = Math.min(n, (b + 1) * bs);
+            const loss = (totals.dataSync()[0] as number) / seen;
+            checkFinite(loss, epoch, b, lr);
+            report({ event: 'batch', epoch: epoch + 1, batch: b + 1, batches: stepsPerEpoch, loss, lr });
+          }
         }
+      } catch (e) {
+        totals.dispose();
+        throw e;
       }
       const [lossSum, correct] = totals.dataSync() as Float32Array;
       totals.dispose();
@@ -197,7 +239,7 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
       }
       if (stopper) {
         const { improved, stop } = stopper.update(epoch + 1, m);
-        if (improved && (opts.earlyStopping?.restoreBest ?? true)) bestWeights = readWeights(model);
+        if (improved && (opts.earlyStopping?.restoreBest ?? true)) bestWeights = readAll();
         stoppedEarly = stop;
       }
       history.push(m);
@@ -211,7 +253,7 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
           samples: n,
           stoppedEarly,
           history,
-          weights: readWeights(model),
+          weights: readAll(),
           optimizer: optimizer.exportState(),
         };
         if (stopper) state.earlyStopping = stopper.state();
@@ -225,10 +267,34 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
     optimizer.dispose();
   }
 
-  if (stopper && bestWeights && (opts.earlyStopping?.restoreBest ?? true)) writeWeights(model, bestWeights);
+  if (stopper && bestWeights && (opts.earlyStopping?.restoreBest ?? true)) writeAll(bestWeights);
   const bestEpoch = stopper ? stopper.state().bestEpoch : pickBest(history);
   if (stoppedEarly) report({ event: 'info', message: `stopped early after epoch ${history.length}; best epoch ${bestEpoch}` });
   return { history, bestEpoch, stoppedEarly, epochsRun: history.length };
+}
+
+/**
+ * A model that shares `model`'s layers and outputs its logits and then the named layers'
+ * outputs: one forward pass gives both, so features see the same dropout masks as the logits.
+ * Throws TRAIN_UNKNOWN_FEATURE for a name the model lacks.
+ *
+ * @example
+ * const [logits, hidden] = featureView(model, ['b1_dense']).apply(x) as tf.Tensor[];
+ */
+export function featureView(model: LayersModel, names: readonly string[]): LayersModel {
+  const known = model.layers.map((l) => l.name);
+  const outputs = names.map((name) => {
+    if (!known.includes(name)) {
+      throw new DistilleryError(
+        'TRAIN_UNKNOWN_FEATURE',
+        `the loss asks for the output of layer '${name}', which the model does not have`,
+        `use one of the model's layer names: ${known.join(', ')}`,
+        name,
+      );
+    }
+    return model.getLayer(name).output as tfl.SymbolicTensor;
+  });
+  return tfl.model({ inputs: model.inputs, outputs: [model.outputs[0] as tfl.SymbolicTensor, ...outputs] });
 }
 
 function checkFinite(loss: number, epoch: number, batch: number, lr: number): void {

@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DistilleryError } from '../../core/errors.ts';
+import { readConfigFile } from '../../config/index.ts';
+import { loadData, loadMnist, noNormalization, normalize, parseDataConfig } from '../../data/index.ts';
+import type { Dataset, Normalization } from '../../data/index.ts';
+import type { CalibrationOptions } from './int8.ts';
+import type { LabelledSamples } from './compare.ts';
+
+/** Where an export's accuracy figures and int8 calibration samples come from. */
+export interface ExportData {
+  /** Scored by `compareVariants`; absent when no labelled data is known. */
+  test?: LabelledSamples;
+  /** Training samples for int8 activation ranges. */
+  calibration?: CalibrationOptions;
+  /** `mnist` (the model says it learnt from built-in MNIST), `config` (--data), or `none`. */
+  source: 'mnist' | 'config' | 'none';
+}
+
+/** Options of {@link exportData}. */
+export interface ExportDataOptions {
+  /** A config file whose `data:` section (or the whole file, if it is one) names the data. */
+  dataConfig?: string;
+  /** Calibration samples taken from the training part; default 1000. */
+  calibrationLimit?: number;
+}
+
+/**
+ * Whether the run that saved `modelDir` trained on the built-in MNIST source: read from the
+ * run's `config.json` beside the model folder, as `distillery train` / `distill` write it.
+ *
+ * @example
+ * trainedOnMnist('runs/mlp/model'); // true after `distillery train --config examples/mnist-mlp.yaml`
+ */
+export function trainedOnMnist(modelDir: string): boolean {
+  const file = join(modelDir, '..', 'config.json');
+  if (!existsSync(file)) return false;
+  try {
+    const source = (JSON.parse(readFileSync(file, 'utf8')) as { data?: { source?: unknown } }).data?.source;
+    return source === 'mnist' || (typeof source === 'object' && source !== null && (source as { type?: unknown }).type === 'mnist');
+  } catch {
+    return false;
+  }
+}
+
+function labelled(ds: Dataset): LabelledSamples {
+  return { x: ds.x, y: ds.y, shape: ds.shape };
+}
+
+function checkShape(ds: Dataset, inputShape: readonly number[], where: string): void {
+  if (ds.shape.join(',') !== inputShape.join(',')) {
+    throw new DistilleryError(
+      'EXPORT_DATA_SHAPE',
+      `${where}: samples have shape [${ds.shape.join(', ')}] but the model takes [${inputShape.join(', ')}]`,
+      'pass the data the model was trained on',
+      where,
+    );
+  }
+}
+
+/**
+ * The test samples and calibration samples for exporting a saved model, normalised with the
+ * statistics saved in the model (never refitted): from `--data CONFIG` when given, else the
+ * MNIST test set (all 10,000) and the first training images when the model learnt from
+ * built-in MNIST, else none.
+ *
+ * @example
+ * const data = await exportData('runs/mlp/model', [28, 28, 1], norm);
+ * data.test?.y.length; // 10000
+ */
+export async function exportData(modelDir: string, inputShape: readonly number[], norm: Normalization | undefined, opts: ExportDataOptions = {}): Promise<ExportData> {
+  const stats = norm ?? noNormalization;
+  const limit = opts.calibrationLimit ?? 1000;
+  const file = opts.dataConfig;
+  if (file !== undefined) {
+    const raw = await readConfigFile(file);
+    const section = (raw.value['data'] ?? raw.value) as Record<string, unknown>;
+    const cfg = parseDataConfig({ ...section, normalize: 'none', validation: 0 });
+    const data = await loadData(cfg, { baseDir: dirname(raw.file ?? resolve(file)), seed: 0 });
+    checkShape(data.train, inputShape, file);
+    const calib = normalize(data.train, stats);
+    const d = inputShape.reduce((a, b) => a * b, 1);
+    return {
+      source: 'config',
+      calibration: { x: calib.x.subarray(0, Math.min(limit, calib.y.length) * d), shape: inputShape, limit },
+      ...(data.test ? { test: labelled(normalize(data.test, stats)) } : {}),
+    };
+  }
+  if (trainedOnMnist(modelDir)) {
+    const test = normalize(loadMnist('test'), stats);
+    const train = normalize(loadMnist('train', limit), stats);
+    checkShape(test, inputShape, `${modelDir} (built-in MNIST)`);
+    return { source: 'mnist', test: labelled(test), calibration: { x: train.x, shape: inputShape, limit } };
+  }
+  return { source: 'none' };
+}

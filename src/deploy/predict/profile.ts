@@ -1,0 +1,179 @@
+import { cpus, platform, arch } from 'node:os';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Reporter } from '../../core/events.ts';
+import { engineInfo, initEngine } from '../../engine/index.ts';
+import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
+import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
+import { onnxBytesOf } from '../bench/onnx-source.ts';
+import { onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
+import { blockInstances, features, type BlockInstance } from './blocks.ts';
+import { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type LatencyTable, type TableEntry } from './table.ts';
+
+/** Options of {@link profileDevice} and {@link measureLatency}. */
+export interface ProfileOptions {
+  runtime: RuntimeName | string;
+  /** Runtime threads; default 1 (a phone- or browser-like single core, and the steadiest timings). */
+  threads?: number;
+  /** Untimed runs per model; default 10. */
+  warmup?: number;
+  /** Timed runs per model; default 100 (MNIST-sized models run in 0.01–1 ms). */
+  iterations?: number;
+  /**
+   * What one model's latency is: the `median` of the timed runs (default), or the `min`, which
+   * ignores everything other processes add but also rewards a lucky run (on a busy 2-core
+   * machine the median varied 9–13% between repeats, the min 19–24%).
+   */
+  statistic?: 'median' | 'min';
+  /** Passes over the models (see {@link measureLatency}); default 3. */
+  rounds?: number;
+  reporter?: Reporter;
+}
+
+/** Options of {@link profileDevice}. */
+export interface ProfileDeviceOptions extends ProfileOptions {
+  /**
+   * Whole models timed to fit the per-kind scales and `overheadMs` (one `scale` when there are
+   * fewer than 2 per block kind); default: up to 16 of the profiled specs, spread over the list.
+   */
+  calibration?: readonly ResolvedModelSpec[];
+}
+
+/**
+ * A runner for a spec on a runtime (random weights: latency does not depend on their values).
+ * The caller releases it.
+ *
+ * @example
+ * const r = await specRunner(spec, 'onnx', 1);
+ */
+export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runtime: RuntimeName, threads: number): Promise<{ runner: Runner; release: () => Promise<void> }> {
+  const model = 'blocks' in spec ? buildResolved(spec, 1) : spec;
+  const owned = model !== spec;
+  if (runtime === 'tfjs-wasm') {
+    const runner = tfjsRunner(model);
+    return { runner, release: async () => { if (owned) model.dispose(); } };
+  }
+  try {
+    const runner = await onnxRunner(await onnxBytesOf(model), model.name, threads);
+    return { runner, release: () => runner.release() };
+  } finally {
+    if (owned) model.dispose();
+  }
+}
+
+async function ready(runtime: RuntimeName, threads: number): Promise<void> {
+  // TF.js builds the models for both runtimes; only tfjs-wasm needs wasm with these threads.
+  const info = engineInfo();
+  if (runtime === 'onnx' ? info !== undefined : info?.backend === 'wasm' && info.threads === threads) return;
+  await initEngine({ backend: 'wasm', threads: runtime === 'tfjs-wasm' ? threads : 1 });
+}
+
+/**
+ * Batch-1 latency (ms) of each model on a runtime. All models are opened first, then timed in
+ * `rounds` passes over the whole list; a model's latency is the median over the rounds of each
+ * round's median (or min) run. Interleaving spreads a burst of load from other processes over
+ * many models instead of inflating one.
+ *
+ * @example
+ * const [ms] = await measureLatency([spec], { runtime: 'onnx' });
+ */
+export async function measureLatency(models: readonly (ResolvedModelSpec | tfl.LayersModel)[], opts: ProfileOptions): Promise<number[]> {
+  const runtime = runtimeName(opts.runtime);
+  const threads = opts.threads ?? 1;
+  const rounds = opts.rounds ?? 3;
+  await ready(runtime, threads);
+  const open: { run: PreparedRun; release: () => Promise<void> }[] = [];
+  try {
+    for (const m of models) {
+      const { runner, release } = await specRunner(m, runtime, threads);
+      const run = runner.prepare(1);
+      open.push({ run, release: async () => { run.dispose(); await release(); } });
+    }
+    const per: number[][] = models.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < open.length; i++) {
+        const p = open[i]!.run;
+        const ms = await timeRuns(() => p.run(), { warmup: r === 0 ? (opts.warmup ?? 10) : 2, iterations: opts.iterations ?? 100 });
+        const s = latencyStats(ms, 1);
+        per[i]!.push(opts.statistic === 'min' ? s.minMs : s.p50Ms);
+      }
+    }
+    return per.map((v) => percentile([...v].sort((a, b) => a - b), 50));
+  } finally {
+    for (const o of open) await o.release();
+  }
+}
+
+/**
+ * Profiles a device: times every distinct block (kind, options, input shape) of `specs` alone
+ * at batch 1, minus the cost of an empty model at the block's output size (so the fixed cost
+ * of a run and the read-back of the block's output are not counted once per block), fits each
+ * kind's linear fallback, then times whole calibration models to fit
+ * `latency ≈ Σ kind scale · block + empty model + overhead`. The result is what
+ * `predictLatency` reads (write it with `writeJsonAtomic`).
+ *
+ * @example
+ * const specs = specsFromSpace(SearchSpace.fromFile('examples/spaces/mnist-mobile.yaml'), 200);
+ * const table = await profileDevice(specs, { runtime: 'tfjs-wasm', threads: 1 });
+ */
+export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: ProfileDeviceOptions): Promise<LatencyTable> {
+  const runtime = runtimeName(opts.runtime);
+  const threads = opts.threads ?? 1;
+  const unique = new Map<string, BlockInstance>();
+  for (const s of specs) for (const b of blockInstances(s)) if (!unique.has(b.key)) unique.set(b.key, b);
+  const blocks = [...unique.values()];
+  const emptyShapes = [...new Set(blocks.map((b) => b.outShape.join('x')))];
+  const emptySpecs: ResolvedModelSpec[] = emptyShapes.map((k) => ({ input: k.split('x').map(Number), blocks: [{ type: 'activation', fn: 'linear' }] }));
+  const calib = opts.calibration ?? spread(specs, 16);
+  opts.reporter?.({ event: 'info', message: `profiling ${blocks.length} blocks, ${emptySpecs.length} empty models and ${calib.length} calibration models on ${runtime}` });
+  // One interleaved pass over everything: a machine that slows down or speeds up while it is
+  // profiled then shifts blocks and calibration models alike, and the fit stays consistent.
+  const times = await measureLatency([...emptySpecs, ...blocks.map((b) => ({ input: b.inShape, blocks: [b.block] })), ...calib], opts);
+  const measured = times.slice(emptySpecs.length + blocks.length);
+  const empty = new Map(emptyShapes.map((k, i) => [k, times[i]!]));
+  const raw = new Map(blocks.map((b, i) => [b.key, times[emptySpecs.length + i]!]));
+  // A lone block's run also pays a run's fixed cost and reads its output back, neither of which
+  // it adds inside a model: subtract the empty model's cost at its output size. That cost is
+  // linear in the elements read back; the line through all empties is steadier than any one.
+  const emptyMs = Object.fromEntries(empty);
+  const emptyFit = fitEmpty(emptyMs);
+  const entries: Record<string, TableEntry> = {};
+  for (const b of unique.values()) {
+    const [macs, elems, params] = features(b);
+    entries[b.key] = { type: b.block.type, ms: Math.max(0, raw.get(b.key)! - emptyOf(b.outShape, { emptyFit })), macs, elems, params };
+  }
+  const table: LatencyTable = {
+    version: 1,
+    runtime,
+    threads,
+    batch: 1,
+    device: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${platform()}-${arch()}` },
+    createdAt: new Date().toISOString(),
+    entries,
+    emptyMs,
+    emptyFit,
+    fits: fitKinds(entries),
+    scale: 1,
+    kindScales: {},
+    overheadMs: 0,
+  };
+  if (calib.length > 0) {
+    const base = calib.map((s) => emptyOf(outputShape(s), table));
+    const sums = calib.map((s) => kindSums(s, table));
+    const kinds = new Set(sums.flatMap((s) => Object.keys(s))).size;
+    // Per-kind scales need a few models per kind; with fewer, one scale for all.
+    if (calib.length >= 2 * kinds) Object.assign(table, fitKindScales(sums, measured, base));
+    else Object.assign(table, fitOverhead(sums.map((s) => Object.values(s).reduce((a, b) => a + b, 0)), measured, base));
+    const ks = Object.entries(table.kindScales).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+    opts.reporter?.({ event: 'info', message: `calibrated on ${calib.length} models: scale ${table.scale.toFixed(3)}${ks ? ` (${ks})` : ''}, overhead ${table.overheadMs.toFixed(3)} ms` });
+  }
+  return table;
+}
+
+function outputShape(s: ResolvedModelSpec): number[] {
+  return costOfResolved(s).outputShape;
+}
+
+function spread<T>(a: readonly T[], n: number): T[] {
+  if (a.length <= n) return [...a];
+  return Array.from({ length: n }, (_, i) => a[Math.floor((i * a.length) / n)]!);
+}

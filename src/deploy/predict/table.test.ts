@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveSpec } from '../../models/index.ts';
+import { blockInstances, blockKey } from './blocks.ts';
+import { summarizeErrors } from './compare.ts';
+import { emptyOf, fitEmpty, fitKinds, fitOverhead, predictLatency, readLatencyTable, ridge, type LatencyTable, type TableEntry } from './table.ts';
+
+const spec = resolveSpec({ input: [8, 8, 1], blocks: [{ type: 'conv2d', filters: 4 }, { type: 'maxpool' }, { type: 'flatten' }] }, { numClasses: 10 });
+const inst = blockInstances(spec);
+
+function table(entries: Record<string, TableEntry>, extra: Partial<LatencyTable> = {}): LatencyTable {
+  return {
+    version: 1, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
+    entries, emptyMs: {}, emptyFit: [0.5, 0.01], fits: fitKinds(entries), scale: 2, kindScales: {}, overheadMs: 0.25, ...extra,
+  };
+}
+
+test('block keys: one key per block whatever defaults were written, and input shapes chain', () => {
+  assert.equal(blockKey({ type: 'maxpool', size: 2, stride: 2, padding: 'valid' }, [28, 28, 8]), 'maxpool(padding=valid,size=2,stride=2)@28x28x8');
+  const spelled = resolveSpec({ input: [8, 8, 1], blocks: [{ type: 'conv2d', filters: 4, kernel: 3, stride: 1, padding: 'same', activation: 'relu' }, { type: 'maxpool', size: 2 }, { type: 'flatten' }] }, { numClasses: 10 });
+  assert.deepEqual(blockInstances(spelled).map((b) => b.key), inst.map((b) => b.key));
+  assert.deepEqual(inst.map((b) => b.inShape), [[8, 8, 1], [8, 8, 4], [4, 4, 4], [64]]);
+  assert.equal(inst[3]!.macs, 640);
+});
+
+test('predictLatency = scale · Σ entries + empty cost at the output size + overhead', () => {
+  const entries: Record<string, TableEntry> = {};
+  inst.forEach((b, i) => (entries[b.key] = { type: b.block.type, ms: i + 1, macs: b.macs, elems: 0, params: 0 }));
+  const p = predictLatency(spec, table(entries));
+  // Σ = 1 + 2 + 3 + 4 = 10; empty at [10] = 0.5 + 0.01 · 10 = 0.6
+  assert.ok(Math.abs(p.ms - (2 * 10 + 0.6 + 0.25)) < 1e-12, String(p.ms));
+  assert.equal(p.missing, 0);
+  assert.deepEqual(p.blocks.map((b) => b.source), ['table', 'table', 'table', 'table']);
+});
+
+test('a block missing from the table is estimated by its kind\'s linear fit in MACs', () => {
+  // dense entries on an exact line ms = 0.1 + 1e-3 · MACs (elems, params constant 0)
+  const entries: Record<string, TableEntry> = {};
+  for (const m of [100, 300, 500, 900]) entries[`dense@${m}`] = { type: 'dense', ms: 0.1 + 1e-3 * m, macs: m, elems: 0, params: 0 };
+  const t = table(entries, { scale: 1, overheadMs: 0, emptyFit: [0, 0] });
+  const p = predictLatency(resolveSpec({ input: [64], blocks: [{ type: 'dense', units: 10 }] }), t);
+  assert.equal(p.missing, 1);
+  assert.ok(Math.abs(p.ms - (0.1 + 1e-3 * 640)) < 1e-3, String(p.ms));
+});
+
+test('ridge, fitOverhead and fitEmpty recover exact lines', () => {
+  const w = ridge([[1, 0], [1, 1], [1, 2]], [1, 3, 5], 0);
+  assert.ok(Math.abs(w[0]! - 1) < 1e-12 && Math.abs(w[1]! - 2) < 1e-12);
+  const f = fitOverhead([1, 2, 4, 8], [1.7, 3.2, 6.2, 12.2]);
+  assert.ok(Math.abs(f.scale - 1.5) < 1e-9 && Math.abs(f.overheadMs - 0.2) < 1e-9, JSON.stringify(f));
+  // with a known base per model the fit explains only the rest
+  const g = fitOverhead([1, 2, 4], [2.7, 4.2, 7.2], [1, 1, 1]);
+  assert.ok(Math.abs(g.scale - 1.5) < 1e-9 && Math.abs(g.overheadMs - 0.2) < 1e-9, JSON.stringify(g));
+  assert.deepEqual(fitOverhead([3, 3, 3], [4, 4, 4]), { scale: 1, overheadMs: 1 });
+  const e = fitEmpty({ '10': 0.02, '4x4x4': 0.074, '8x8x4': 0.266 });
+  assert.ok(Math.abs(e[0] - 0.01) < 1e-9 && Math.abs(e[1] - 1e-3) < 1e-12, JSON.stringify(e));
+  assert.ok(Math.abs(emptyOf([8, 8, 4], { emptyFit: e }) - 0.266) < 1e-9);
+});
+
+test('error summary: the share within ±10%, mean, median, p90', () => {
+  const s = summarizeErrors([2, -4, 8, -12, 30].map((errorPct) => ({ errorPct })));
+  assert.equal(s.n, 5);
+  assert.equal(s.within10, 0.6);
+  assert.equal(s.within5, 0.4);
+  assert.equal(s.meanAbsPct, 11.2);
+  assert.equal(s.medianAbsPct, 8);
+  assert.equal(s.p90AbsPct, 30);
+  assert.equal(s.maxAbsPct, 30);
+});
+
+test('readLatencyTable: round trip, and a clear error for a file that is not a table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-table-'));
+  const t = table({});
+  writeFileSync(join(dir, 't.json'), JSON.stringify(t));
+  assert.deepEqual(readLatencyTable(join(dir, 't.json')), t);
+  writeFileSync(join(dir, 'bad.json'), '{"entries": {}}');
+  assert.throws(() => readLatencyTable(join(dir, 'bad.json')), { code: 'PREDICT_TABLE' });
+  assert.throws(() => readLatencyTable(join(dir, 'none.json')), { code: 'PREDICT_TABLE' });
+});

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { isDistilleryError } from '../core/errors.ts';
+import { initEngine } from '../engine/index.ts';
+import { parseLimits, SearchSpace } from '../search/index.ts';
+import { trainConfigSchema } from '../train/index.ts';
+import type { DataConfig } from '../data/index.ts';
+import { applyTrainSettings } from './settings.ts';
+import { createModelEvaluator, failureReason } from './model.ts';
+import { measureLatency } from './latency.ts';
+import { loadModel } from '../models/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'distillery-eval-'));
+
+// An MLP whose width is searched: MACs = 784·u + 10·u, so the limit below admits u <= 32.
+const space = new SearchSpace({
+  template: {
+    model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [16, 32, 64] }, activation: 'relu' }, { type: 'dense', units: 10 }] },
+    train: { lr: { choice: [0.003, 1e38] } },
+  },
+});
+const data = { source: 'mnist', limit: 1200, validation: 300, normalize: 'scale' } as unknown as DataConfig;
+const train = trainConfigSchema.parse({ epochs: 2, batchSize: 50, optimizer: { type: 'adam', lr: 0.003 } });
+const units = (u: number, lr = 0.003) => ({ 'model.blocks[1].units': u, 'train.lr': lr });
+
+test('one candidate: trained, scored on validation, timed on wasm, saved; infeasible ones cost no training; NaN fails; pruning stops it', async () => {
+  await initEngine({ backend: 'wasm', threads: 1 });
+  const ev = await createModelEvaluator({
+    space, data, train, seed: 1,
+    objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'macs', direction: 'min' }, { metric: 'latencyMs', direction: 'min' }],
+    limits: parseLimits(['macs<=30000']),
+    latency: { runtime: 'tfjs-wasm', runs: 5, warmup: 1 },
+  });
+  const before = tf.memory().numTensors;
+  const steps: number[] = [];
+  const ok = await ev.evaluate({ trialId: 1, candidate: units(32), epochs: 1, artifactDir: join(dir, 't1'), onEpoch: (s) => (steps.push(s), false) });
+  assert.equal(ok.state, 'complete', ok.reason);
+  const [acc, macs, lat] = ok.objectives!;
+  assert.equal(macs, 784 * 32 + 32 * 10);
+  assert.ok(acc! > 0.5 && acc! <= 1, `validation accuracy ${acc}`);
+  assert.ok(lat! > 0 && lat! < 1000, `latency ${lat}`);
+  assert.deepEqual(steps, [0], 'epochs: the budget (1), not train.epochs (2)');
+  assert.equal(ok.values['epochs'], 1);
+  assert.equal(ok.constraintViolation, 0);
+  assert.ok(existsSync(join(ok.artifacts['model']!, 'model.json')));
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaked by a trial');
+
+  const t0 = performance.now();
+  const big = await ev.evaluate({ trialId: 2, candidate: units(64), epochs: 1 });
+  assert.equal(big.state, 'infeasible');
+  assert.match(big.reason!, /macs 50816 breaks macs<=30000/);
+  assert.ok(performance.now() - t0 < 500, 'no training for an infeasible candidate');
+
+  const nan = await ev.evaluate({ trialId: 3, candidate: units(16, 1e38), epochs: 1 });
+  assert.equal(nan.state, 'failed');
+  assert.match(nan.reason!, /^TRAIN_NAN: /);
+
+  const pruned = await ev.evaluate({ trialId: 4, candidate: units(16), epochs: 2, onEpoch: (s) => s === 0 });
+  assert.equal(pruned.state, 'pruned');
+  assert.match(pruned.reason!, /after epoch 1 of 2/);
+  assert.ok(pruned.objectives![0]! > 0, 'a pruned trial keeps its last validation accuracy');
+  assert.equal(tf.memory().numTensors, before, 'failed and pruned trials free their tensors');
+  await ev.dispose();
+
+  // the same model exported to ONNX and timed by onnxruntime
+  const model = await loadModel(ok.artifacts['model']!);
+  const onnx = await measureLatency(model, [28, 28, 1], { runtime: 'onnx', threads: 1, runs: 5, warmup: 1 });
+  assert.equal(onnx.runtime, 'onnx');
+  assert.ok(onnx.medianMs > 0 && onnx.medianMs < 1000, `onnx latency ${onnx.medianMs}`);
+  await initEngine({ backend: 'cpu' });
+  await assert.rejects(measureLatency(model, [28, 28, 1], { runtime: 'tfjs-wasm' }), (e) => isDistilleryError(e) && e.code === 'SEARCH_RUNTIME_UNAVAILABLE');
+  model.dispose();
+});
+
+test('candidate training settings: lr, temperature and alpha reach the optimizer and the loss; bad values name the space path', () => {
+  const loss = [{ term: 'kd', weight: 0.9, T: 4 }, { term: 'ce', weight: 0.1 }];
+  const r = applyTrainSettings(train, loss, { lr: 0.02, temperature: 8, alpha: 0.7, epochs: 3 });
+  assert.equal(r.train.optimizer.lr, 0.02);
+  assert.equal(r.train.optimizer.type, 'adam');
+  assert.equal(r.train.epochs, 3);
+  assert.deepEqual(r.loss, [{ term: 'kd', weight: 0.7, T: 8 }, { term: 'ce', weight: 1 - 0.7 }]);
+  assert.throws(() => applyTrainSettings(train, loss, { batchSize: 0 }), (e) => isDistilleryError(e) && e.where === 'space.template.train.batchSize');
+  assert.throws(() => applyTrainSettings(train, undefined, { temperature: 4 }), (e) => isDistilleryError(e) && /no teacher/.test(e.message));
+});
+
+test('failure reasons: error codes kept, out-of-memory named', () => {
+  assert.equal(failureReason(new RangeError('Array buffer allocation failed')), 'OUT_OF_MEMORY: Array buffer allocation failed');
+  assert.equal(failureReason(new Error('boom\nstack')), 'ERROR: boom');
+});

@@ -1,0 +1,240 @@
+import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { DistilleryError, isDistilleryError } from '../core/errors.ts';
+import type { Reporter } from '../core/events.ts';
+import { silentReporter } from '../core/events.ts';
+import { loadData, shiftAugment } from '../data/index.ts';
+import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
+import { buildModel, saveModel } from '../models/index.ts';
+import { fit } from '../train/index.ts';
+import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
+import { cachedTeacherLogits, createLoss, distillHooks, loadTeacher } from '../distill/index.ts';
+import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
+import { checkSpecLimits, materialize, violation } from '../search/index.ts';
+import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
+import type { Candidate, Direction } from '../search/types.ts';
+import { measureLatency } from './latency.ts';
+import type { LatencyOptions } from './latency.ts';
+import { applyTrainSettings } from './settings.ts';
+import type { LossTermConfig } from './settings.ts';
+import type { EvalOutcome, EvalRequest, Evaluator } from './types.ts';
+
+/** What a {@link ModelEvaluator} trains with: the validated sections of a study config. */
+export interface ModelEvaluatorConfig {
+  space: SearchSpace;
+  data: DataConfig;
+  train: TrainConfig;
+  seed: number;
+  objectives: readonly { metric: MetricName; direction: Direction }[];
+  limits: readonly Limit[];
+  /** Distil from this teacher (with `loss`, default kd + ce) instead of training on labels alone. */
+  teacher?: TeacherConfig | undefined;
+  loss?: readonly LossTermConfig[] | undefined;
+  cache?: CacheConfig | undefined;
+  /** Needed when latencyMs is an objective or a limit. */
+  latency?: LatencyOptions | undefined;
+}
+
+/** Options of {@link createModelEvaluator}. */
+export interface ModelEvaluatorOptions {
+  /** Relative data, teacher and cache paths start here (the config file's folder). */
+  baseDir?: string;
+  reporter?: Reporter;
+  /** Use this teacher instead of loading `config.teacher` (the caller keeps and disposes it). */
+  teacher?: Teacher;
+}
+
+class Pruned extends Error {}
+
+/**
+ * Loads the data (and the teacher and its logits over the training set, once for the whole
+ * study) and returns an evaluator that trains or distils candidates. Validation accuracy is the
+ * `accuracy` metric; a study needs a validation split (or a test set, used in its place).
+ *
+ * @example
+ * const ev = await createModelEvaluator({ space, data, train, seed: 1, objectives: [{ metric: 'accuracy', direction: 'max' }], limits: parseLimits(['macs<=2e6']) });
+ * const out = await ev.evaluate({ trialId: 1, candidate: space.sample(rng), epochs: 1, artifactDir: 'runs/s/trial-0' });
+ */
+export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: ModelEvaluatorOptions = {}): Promise<ModelEvaluator> {
+  const baseDir = opts.baseDir ?? process.cwd();
+  const report = opts.reporter ?? silentReporter;
+  const data = await loadData(config.data, { baseDir, seed: config.seed });
+  const held = data.validation ?? data.test;
+  if (!held) {
+    throw new DistilleryError('SEARCH_NO_VALIDATION', 'data.validation: a search scores candidates on held-out data, and there is none', 'set data.validation (e.g. 0.1) or give a test set', 'data.validation');
+  }
+  if (config.limits.some((l) => l.metric === 'latencyMs') || config.objectives.some((o) => o.metric === 'latencyMs')) {
+    if (!config.latency) throw new DistilleryError('SEARCH_LATENCY', 'latency: latencyMs is an objective or a limit but no runtime is named', 'add latency: { runtime: tfjs-wasm } (or onnx)', 'latency');
+  }
+  let teacher: Teacher | undefined;
+  let logits: Float32Array | undefined;
+  if (config.teacher) {
+    const numClasses = data.train.numClasses;
+    teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, normalization: data.normalization, train: data.train }));
+    const features = createLoss([...(config.loss ?? [])].length ? [...config.loss!] : [{ term: 'kd', weight: 0.9, T: 4 }, { term: 'ce', weight: 0.1 }], 'loss', { seed: config.seed });
+    const online = (config.data.augment?.shift ?? 0) > 0 || features.features.teacher.length > 0;
+    features.dispose();
+    if (!online) {
+      report({ event: 'info', message: `teacher ${teacher.name}: logits over ${data.train.y.length} training samples (once for the study)` });
+      const c = config.cache;
+      const r = await cachedTeacherLogits(teacher, data.train, {
+        fingerprint: data.fingerprint,
+        normalization: data.normalization,
+        ...(c?.batchSize ? { batchSize: c.batchSize } : {}),
+        ...(c && !c.enabled ? { cacheDir: false as const } : c?.dir ? { cacheDir: resolve(baseDir, c.dir) } : {}),
+      });
+      logits = r.logits;
+    }
+  }
+  return new ModelEvaluator(config, data, held, teacher, opts.teacher === undefined, logits);
+}
+
+/** Trains (or distils) one candidate at a time; see {@link createModelEvaluator}. */
+export class ModelEvaluator implements Evaluator {
+  readonly objectives: readonly string[];
+
+  constructor(
+    private readonly config: ModelEvaluatorConfig,
+    readonly data: LoadedData,
+    private readonly held: Dataset,
+    private readonly teacher: Teacher | undefined,
+    private readonly ownsTeacher: boolean,
+    private readonly teacherLogits: Float32Array | undefined,
+  ) {
+    this.objectives = config.objectives.map((o) => o.metric);
+  }
+
+  check(c: Candidate): { violation: number; metrics: Record<string, number>; reason?: string; spec?: unknown } {
+    const shape = this.data.train.shape;
+    const numClasses = this.data.train.numClasses;
+    let m;
+    try {
+      m = materialize(this.config.space, c, { inputShape: shape, numClasses });
+    } catch (e) {
+      if (isDistilleryError(e) && e.code === 'SEARCH_INVALID_CANDIDATE') return { violation: Infinity, metrics: {}, reason: `${e.code}: ${e.message}` };
+      throw e;
+    }
+    if (!m.model) throw new DistilleryError('SEARCH_NO_MODEL', 'space.template.model: the space has no model template, so there is nothing to train', 'add space.template.model, or evaluate from a table (--table)', 'space.template.model');
+    const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses);
+    const spec = { model: m.model, train: m.train };
+    if (r.ok) return { violation: 0, metrics: r.metrics, spec };
+    const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');
+    return { violation: r.violation, metrics: r.metrics, reason, spec };
+  }
+
+  async evaluate(req: EvalRequest): Promise<EvalOutcome> {
+    const pre = this.check(req.candidate);
+    const values: Record<string, number> = { ...pre.metrics };
+    if (pre.violation > 0) return { state: 'infeasible', reason: pre.reason ?? 'breaks a limit', constraintViolation: pre.violation, values, artifacts: {}, ...(pre.spec ? { spec: pre.spec } : {}) };
+    const spec = pre.spec as { model: NonNullable<ReturnType<typeof materialize>['model']>; train: Record<string, unknown> };
+    const started = performance.now();
+    let model: LayersModel | undefined;
+    let loss: ReturnType<typeof createLoss> | undefined;
+    const known = (): number[] => this.config.objectives.map((o) => values[o.metric] ?? NaN);
+    try {
+      const settings = applyTrainSettings(this.config.train, this.teacher ? (this.config.loss ?? [{ term: 'kd', weight: 0.9, T: 4 }, { term: 'ce', weight: 0.1 }]) : undefined, spec.train);
+      const ownEpochs = spec.train['epochs'] !== undefined;
+      const epochs = Math.max(1, ownEpochs ? Math.min(settings.train.epochs, req.epochs ?? Infinity) : (req.epochs ?? settings.train.epochs));
+      const seed = req.seed ?? req.trialId;
+      const train = this.data.train;
+      model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed });
+      const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: this.held };
+      const shift = this.config.data.augment?.shift ?? 0;
+      if (shift > 0) fitOpts.augment = (b, rng) => shiftAugment(b, train.shape, shift, rng);
+      let release = () => {};
+      if (this.teacher && settings.loss) {
+        loss = createLoss(settings.loss, 'loss', { seed });
+        const hooks = await distillHooks({ loss, student: model, teacher: this.teacher, cachedLogits: this.teacherLogits, numClasses: train.numClasses, dataShape: train.shape }, train);
+        Object.assign(fitOpts, hooks.fit);
+        release = () => hooks.dispose();
+      }
+      // Pruning is decided between epochs: the epoch event is recorded as it comes, and the next
+      // step's (awaited) beforeStep hook consults the study, which may stop the trial there.
+      const pending: { step: number; metrics: Record<string, number> }[] = [];
+      let lastReported = -1;
+      const flush = async () => {
+        while (pending.length > 0) {
+          const p = pending.shift()!;
+          if (p.metrics['valAccuracy'] !== undefined) values['accuracy'] = p.metrics['valAccuracy'];
+          lastReported = p.step;
+          if (req.onEpoch && (await req.onEpoch(p.step, known(), p.metrics))) throw new Pruned(`pruned after epoch ${p.step + 1} of ${epochs}`);
+        }
+      };
+      const inner = fitOpts.beforeStep;
+      fitOpts.beforeStep = async (b: StepBatch) => {
+        await flush();
+        if (inner) await inner(b);
+      };
+      fitOpts.reporter = (e) => {
+        if (e.event === 'epoch') pending.push({ step: e.epoch - 1, metrics: numbers(e) });
+      };
+      let history;
+      // fit leaves its running totals behind when a step throws (NaN, pruning): a scope frees them.
+      tf.engine().startScope();
+      try {
+        history = (await fit(model, train, fitOpts)).history;
+      } finally {
+        release();
+        tf.engine().endScope();
+      }
+      // The last epoch has no next step: report it here (its pruning verdict no longer matters).
+      const last = pending.at(-1);
+      pending.length = 0;
+      if (last && last.step > lastReported && req.onEpoch) {
+        values['accuracy'] = last.metrics['valAccuracy'] ?? NaN;
+        await req.onEpoch(last.step, known(), last.metrics);
+      }
+      const final = history.at(-1)!;
+      values['accuracy'] = final.valAccuracy ?? NaN;
+      if (final.valLoss !== undefined) values['valLoss'] = final.valLoss;
+      values['epochs'] = history.length;
+      values['trainSeconds'] = (performance.now() - started) / 1000;
+      if (this.config.latency && (this.needs('latencyMs'))) {
+        values['latencyMs'] = (await measureLatency(model, train.shape, this.config.latency)).medianMs;
+      }
+      const artifacts: Record<string, string> = {};
+      if (req.artifactDir) {
+        const dir = join(req.artifactDir, 'model');
+        rmSync(dir, { recursive: true, force: true });
+        await saveModel(model, dir, {
+          distillery: { spec: spec.model, normalization: this.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: this.data.fingerprint, trial: req.trialId, ...(this.teacher ? { teacher: { name: this.teacher.name, kind: this.teacher.kind, hash: this.teacher.hash }, loss: settings.loss } : {}) },
+        });
+        artifacts['model'] = dir;
+      }
+      const v = violation(values as Partial<Record<MetricName, number>>, this.config.limits);
+      return { state: 'complete', objectives: known(), constraintViolation: v, values, artifacts, spec: { ...spec, epochs } };
+    } catch (e) {
+      if (e instanceof Pruned) return { state: 'pruned', reason: e.message, objectives: known(), constraintViolation: 0, values, artifacts: {}, spec };
+      return { state: 'failed', reason: failureReason(e), constraintViolation: 0, values, artifacts: {}, spec };
+    } finally {
+      model?.dispose();
+      loss?.dispose();
+    }
+  }
+
+  private needs(metric: MetricName): boolean {
+    return this.config.objectives.some((o) => o.metric === metric) || this.config.limits.some((l) => l.metric === metric);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.teacher && this.ownsTeacher) this.teacher.dispose();
+  }
+}
+
+/** `CODE: message` for distillery's errors; out-of-memory errors say so; anything else its message. */
+export function failureReason(e: unknown): string {
+  if (isDistilleryError(e)) return `${e.code}: ${e.message}`;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/out of memory|allocation failed|Aborted\(OOM\)|Cannot enlarge memory|Invalid typed array length|Array buffer allocation/i.test(msg)) return `OUT_OF_MEMORY: ${msg.split('\n')[0]}`;
+  return `ERROR: ${msg.split('\n')[0]}`;
+}
+
+function numbers(e: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(e)) if (typeof v === 'number' && k !== 'epochs') out[k] = v;
+  return out;
+}
+
+const fmt = (x: number | undefined): string => (x === undefined ? '?' : Number.isInteger(x) ? String(x) : x.toPrecision(4));

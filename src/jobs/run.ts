@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { DistilleryError } from '../core/errors.ts';
+import type { Rng } from '../core/rng.ts';
+import type { DistilleryEvent, Reporter } from '../core/events.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../core/fs.ts';
+import { initEngine } from '../engine/index.ts';
+import type { BackendName, EngineInfo } from '../engine/index.ts';
+import { shiftAugment } from '../data/index.ts';
+import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
+import { saveModel } from '../models/index.ts';
+import type { ModelCost, ModelSpec } from '../models/index.ts';
+import { evaluate } from '../train/index.ts';
+
+// The pieces every job that trains a model shares (train, distill): the output folder, the
+// engine, metrics.jsonl, evaluation on the held-out set and saving the model.
+
+/** What a finished training run reports; also the `done` event's payload. */
+export interface TrainResult {
+  out: string;
+  modelDir: string;
+  testAccuracy: number;
+  testErrors: number;
+  testLoss: number;
+  testSamples: number;
+  evaluatedOn: 'test' | 'validation' | 'train';
+  params: number;
+  macs: number;
+  bytes: { fp32: number; fp16: number; int8: number };
+  epochs: number;
+  seconds: number;
+  engine: EngineInfo;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/**
+ * Decide the output folder and refuse to overwrite a run: checked before any work, created only
+ * once the inputs have loaded, so bad input leaves nothing behind.
+ *
+ * @example
+ * const out = resolveOut('mnist-mlp', undefined, false); // runs/mnist-mlp-20260101-120000
+ */
+export function resolveOut(name: string, out: string | undefined, resume: boolean): string {
+  if (resume && !out) {
+    throw new DistilleryError('OUT_REQUIRED', '--resume needs the folder of the run to continue', 'pass --out DIR, the folder the interrupted run wrote to');
+  }
+  const dir = resolve(out ?? join('runs', `${name}-${timestamp()}`));
+  if (resume) {
+    if (!existsSync(join(dir, 'checkpoint'))) {
+      throw new DistilleryError('RESUME_NO_CHECKPOINT', `${dir}: no checkpoint to resume from`, 'run without --resume to start afresh', dir);
+    }
+  } else if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new DistilleryError('OUT_EXISTS', `${dir}: the output folder is not empty`, 'pass --resume to continue that run, or another --out', dir);
+  }
+  return dir;
+}
+
+/**
+ * Start the engine a job config asks for.
+ *
+ * @example
+ * const engine = await startEngine({ backend: 'wasm', threads: 2 });
+ */
+export function startEngine(config: { backend: string; threads?: number | undefined }): Promise<EngineInfo> {
+  return initEngine({ backend: config.backend as BackendName, ...(config.threads ? { threads: config.threads } : {}) });
+}
+
+/**
+ * The `augment` hook of `fit` for a `data.augment` section (±shift pixels), or undefined.
+ *
+ * @example
+ * await fit(model, data.train, { ...opts, ...augmentOption(config.data, data) });
+ */
+export function augmentOption(dataConfig: DataConfig, data: LoadedData): { augment?: (b: Batch, rng: Rng) => void } {
+  const shift = dataConfig.augment?.shift ?? 0;
+  return shift > 0 ? { augment: (b, rng) => shiftAugment(b, data.train.shape, shift, rng) } : {};
+}
+
+/**
+ * Create the output folder and write the resolved config into it: the moment a job commits to
+ * its output, after every input has loaded.
+ *
+ * @example
+ * openOut(out, config);
+ */
+export function openOut(out: string, config: unknown): void {
+  mkdirSync(out, { recursive: true });
+  writeJsonAtomic(join(out, 'config.json'), config);
+}
+
+type Line = { event: string; epoch?: unknown; [k: string]: unknown };
+
+function readEpochLines(file: string): Line[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Line)
+    .filter((l) => l.event === 'epoch');
+}
+
+/**
+ * `metrics.jsonl` of a run: one line per epoch, rewritten atomically after each, then the test
+ * scores. On resume the epochs already recorded are kept; resumed epochs replace any recorded
+ * beyond the checkpoint.
+ *
+ * @example
+ * const log = new MetricsLog(join(out, 'metrics.jsonl'), resume);
+ * await fit(model, train, { ...opts, reporter: log.reporter(report, 'student') });
+ * log.append({ event: 'test', ...scores });
+ */
+export class MetricsLog {
+  private readonly lines: Line[];
+
+  constructor(
+    readonly file: string,
+    resume: boolean,
+  ) {
+    this.lines = resume ? readEpochLines(file) : [];
+  }
+
+  /** A reporter for `fit` that records epochs and passes every event on (labelled, when `label` is set). */
+  reporter(report: Reporter, label?: string): Reporter {
+    return (e: DistilleryEvent) => {
+      if (e.event === 'epoch') {
+        while (this.lines.length > 0 && Number(this.lines[this.lines.length - 1]!.epoch) >= e.epoch) this.lines.pop();
+        this.lines.push(e);
+        this.write();
+      }
+      report(label ? { ...e, label } : e);
+    };
+  }
+
+  /** Add a line (e.g. the test scores) and rewrite the file. */
+  append(line: Line): void {
+    this.lines.push(line);
+    this.write();
+  }
+
+  private write(): void {
+    writeFileAtomic(this.file, this.lines.map((h) => JSON.stringify(h)).join('\n') + '\n');
+  }
+}
+
+/** The part of a data set a run is scored on: test, else validation, else train. */
+export function evalSetOf(data: LoadedData): { set: LoadedData['train']; evaluatedOn: TrainResult['evaluatedOn'] } {
+  if (data.test) return { set: data.test, evaluatedOn: 'test' };
+  if (data.validation) return { set: data.validation, evaluatedOn: 'validation' };
+  return { set: data.train, evaluatedOn: 'train' };
+}
+
+/** What {@link finishRun} needs besides the model. */
+export interface FinishOptions {
+  out: string;
+  spec: ModelSpec;
+  data: LoadedData;
+  cost: ModelCost;
+  epochs: number;
+  evalBatchSize: number;
+  started: number;
+  engine: EngineInfo;
+  log: MetricsLog;
+  /** Extra keys for the saved model's `distillery` metadata (e.g. the teacher it learnt from). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Score a trained model on the held-out set, save it (TF.js layers format, with the spec,
+ * normalisation and data fingerprint in its metadata) into `out/model`, and log the scores.
+ *
+ * @example
+ * const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: 1000, started, engine, log });
+ */
+export async function finishRun(model: LayersModel, o: FinishOptions): Promise<TrainResult> {
+  const { set, evaluatedOn } = evalSetOf(o.data);
+  const scores = evaluate(model, set, { batchSize: o.evalBatchSize });
+  const modelDir = join(o.out, 'model');
+  const train = o.data.train;
+  await saveModel(model, modelDir, {
+    distillery: { spec: o.spec, normalization: o.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: o.data.fingerprint, ...o.metadata },
+  });
+  o.log.append({ event: 'test', ...scores, evaluatedOn });
+  return {
+    out: o.out,
+    modelDir,
+    testAccuracy: scores.accuracy,
+    testErrors: scores.errors,
+    testLoss: scores.loss,
+    testSamples: scores.n,
+    evaluatedOn,
+    params: o.cost.params,
+    macs: o.cost.macs,
+    bytes: o.cost.bytes,
+    epochs: o.epochs,
+    seconds: (Date.now() - o.started) / 1000,
+    engine: o.engine,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The study store: studies, trials (running, complete, pruned, failed, infeasible, with the
+ * reason), frozen candidate specs, per-epoch metrics, objectives, artifact paths and the loop's
+ * snapshots, in SQLite (WAL). `Store` is the interface a remote store would implement.
+ *
+ * @example
+ * import { openStore } from './store/index.ts';
+ * const store = await openStore('study.db', { readonly: true });
+ * const study = await store.getStudy();
+ * console.log(await store.counts(study!.id));
+ */
+export { FINAL_STATES } from './types.ts';
+export type { MetricRecord, NewTrial, Store, StudyCounts, StudyRecord, TrialOutcome, TrialRecord, TrialState } from './types.ts';
+export { openStore, SCHEMA_VERSION, SqliteStore } from './sqlite.ts';
+export type { OpenStoreOptions } from './sqlite.ts';
