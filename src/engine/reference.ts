@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../core/rng.ts';
+import { runOn, worstError } from './native/compare.ts';
+import type { HostInputs } from './native/compare.ts';
 
 /** Seeded standard-normal values (the same on every run). */
 export function randn(rng: Rng, n: number, scale = 1): Float32Array {
@@ -12,18 +14,10 @@ export function randn(rng: Rng, n: number, scale = 1): Float32Array {
   return out;
 }
 
-/** Inputs as plain arrays so each backend builds its own tensors. */
-export type HostInputs = { values: Float32Array; shape: number[] }[];
-
-/** Runs `f` on `backend` and reads every output back to the host. */
-export async function runOn(backend: 'wasm' | 'cpu', inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape)))).map((t) => {
-    const v = t.dataSync() as Float32Array;
-    t.dispose();
-    return v;
-  });
-}
+// One implementation of running a computation on a backend and comparing, shared with the
+// native pack's tests.
+export { runOn } from './native/compare.ts';
+export type { HostInputs } from './native/compare.ts';
 
 /**
  * The largest |wasm - cpu| over all outputs, relative to max(1, |cpu|) element-wise.
@@ -35,18 +29,7 @@ export async function runOn(backend: 'wasm' | 'cpu', inputs: HostInputs, f: (...
 export async function wasmVsCpu(inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<number> {
   const ref = await runOn('cpu', inputs, f);
   const got = await runOn('wasm', inputs, f);
-  let worst = 0;
-  if (ref.length !== got.length) return Infinity;
-  for (let o = 0; o < ref.length; o++) {
-    const a = ref[o]!;
-    const b = got[o]!;
-    if (a.length !== b.length) return Infinity;
-    for (let i = 0; i < a.length; i++) {
-      const e = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!));
-      if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
-    }
-  }
-  return worst;
+  return worstError(ref, got);
 }
 
 /** Thread count for the wasm tests: DISTILLERY_TEST_THREADS, default 1. */
