@@ -70,8 +70,17 @@ export async function onnxLogits(session: OnnxSession, x: Float32Array, sampleSh
   const parts: Float32Array[] = [];
   const name = session.outputs[0]!.name;
   await runOnnxBatches(session, x, sampleShape, (out) => parts.push(out[name]!.data.slice()), { batchSize, outputs: [name] });
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const all = new Float32Array(total);
+  return concatF32(parts);
+}
+
+/**
+ * The parts laid end to end in one array (batched outputs back into one matrix).
+ *
+ * @example
+ * concatF32([new Float32Array([1, 2]), new Float32Array([3])]); // Float32Array [1, 2, 3]
+ */
+export function concatF32(parts: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) {
     all.set(p, o);

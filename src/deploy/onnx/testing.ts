@@ -9,6 +9,7 @@ import type { Dataset } from '../../data/index.ts';
 import { buildModel } from '../../models/index.ts';
 import type { ModelSpec } from '../../models/index.ts';
 import { fit } from '../../train/index.ts';
+import { concatF32 } from './run.ts';
 
 // Helpers of this folder's tests: real MNIST, brief real training, and the onnx checker.
 
@@ -40,13 +41,7 @@ export function tfLogits(model: tfl.LayersModel, x: Float32Array, shape: readonl
     parts.push(y.dataSync() as Float32Array);
     y.dispose();
   }
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatF32(parts);
 }
 
 /** The largest absolute difference between two arrays of the same length. */
