@@ -101,6 +101,10 @@ export const exportCommands: CommandSpec[] = [
         if (r.variants.length > 0) process.stdout.write(table(variantRows(r.variants)));
         const on = r.data === 'mnist' ? 'accuracy on the MNIST test set' : r.data === 'config' ? 'accuracy on the --data test set' : 'no labelled data known (pass --data CONFIG for accuracy)';
         process.stdout.write(`wrote ${r.file} (${kb(r.bytes)}); ${on}; latency: onnxruntime CPU, ${threads ?? 1} thread(s)\n`);
+        if (r.parity) {
+          const p = r.parity;
+          process.stdout.write(`parity with TF.js (fp32): max |diff| ${p.maxAbsDiff.toExponential(1)}, ${p.samples - p.classDiffers}/${p.samples} same class${p.ok ? '' : ' (NOT within tolerance)'}\n`);
+        }
       }
     },
   },

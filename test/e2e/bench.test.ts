@@ -3,17 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.ts';
-import { commands } from '../../src/cli/commands.ts';
 import { initEngine } from '../../src/engine/index.ts';
 import { buildModel, modelCost, saveModel } from '../../src/models/index.ts';
 
-// The lead wires src/cli/bench-commands.ts into the command list; until then there is no CLI to test.
-const wired = commands.some((c) => c.name === 'bench') && commands.some((c) => c.name === 'profile-device');
-const skip = wired ? false : 'bench/profile-device are not in src/cli/commands.ts yet (append benchCommands from src/cli/bench-commands.ts)';
 
 const spec = { blocks: [{ type: 'conv2d', filters: 4, stride: 2 }, { type: 'sepconv', filters: 8 }, { type: 'globalavgpool' }] };
 
-test('bench --json: a done event with p50/p95/p99 and throughput per batch size, and the model costs', { skip }, async () => {
+test('bench --json: a done event with p50/p95/p99 and throughput per batch size, and the model costs', async () => {
   await initEngine({ backend: 'wasm', threads: 1 });
   const dir = tempDir();
   const model = buildModel(spec as never, { inputShape: [16, 16, 1], numClasses: 10, seed: 1 });
@@ -38,7 +34,7 @@ test('bench --json: a done event with p50/p95/p99 and throughput per batch size,
   }
 });
 
-test('bench with an unknown runtime: one line, code BENCH_RUNTIME, the known runtimes listed', { skip }, () => {
+test('bench with an unknown runtime: one line, code BENCH_RUNTIME, the known runtimes listed', () => {
   const r = runCli(['bench', 'whatever', '--runtime', 'tflite']);
   assert.equal(r.code, 2);
   const lines = r.stderr.trim().split('\n');
@@ -46,7 +42,7 @@ test('bench with an unknown runtime: one line, code BENCH_RUNTIME, the known run
   assert.match(lines[0]!, /^error BENCH_RUNTIME: unknown runtime 'tflite'; known: onnx, tfjs-wasm/);
 });
 
-test('profile-device writes a table; bench --predict reports predicted against measured latency', { skip }, () => {
+test('profile-device writes a table; bench --predict reports predicted against measured latency', () => {
   const dir = tempDir();
   const list = join(dir, 'models.json');
   writeFileSync(list, JSON.stringify([

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { commands } from '../../src/cli/commands.ts';
 import { initEngine } from '../../src/engine/index.ts';
 import { saveModel } from '../../src/models/index.ts';
 import { onnxChecker } from '../../src/deploy/onnx/testing.ts';
@@ -13,14 +12,9 @@ import { BIN, parseEvents, ROOT, runCli, tempDir, tinyMnistConfig, writeConfig, 
 // `distillery export` end to end: a model trained by the CLI, exported, checked and measured;
 // each kind of bad input gives one line, exit 2 and no output folder.
 
-// Until the lead appends exportCommands to src/cli/commands.ts, run main() with them appended.
-const SHIM = `import { commands } from './src/cli/commands.ts'; import { exportCommands } from './src/cli/export-commands.ts'; import { main } from './src/cli/main.ts';
-commands.push(...exportCommands); process.exitCode = await main(process.argv.slice(1));`;
-const wired = commands.some((c) => c.name === 'export');
-
 /** The CLI in a child process, asynchronously (so that independent cases overlap). */
 function cli(args: string[]): Promise<CliRun> {
-  const argv = wired ? [BIN, ...args] : ['--import', 'tsx', '--input-type=module', '-e', SHIM, ...args];
+  const argv = [BIN, ...args];
   return new Promise((done) => {
     const p = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
     let stdout = '';
@@ -63,6 +57,11 @@ test('export --quantize int8 --json: the file, onnx.checker, and size/accuracy/l
   assert.ok(int8!['sizeRatio']! > 3.5, `int8 ${int8!['sizeRatio']}x smaller`);
   assert.ok(int8!['accuracyDropPoints']! <= 0.5, `int8 lost ${int8!['accuracyDropPoints']} points`);
   assert.ok(fp32!['accuracy']! > 0.8);
+  // the fp32 export against TF.js on every test image: the same logits and classes
+  const parity = done['parity'] as Record<string, number | boolean>;
+  assert.equal(parity['samples'], 10000);
+  assert.ok((parity['maxAbsDiff'] as number) <= 1e-4, `max |onnx - tfjs| = ${parity['maxAbsDiff']}`);
+  assert.equal(parity['classDiffers'], 0);
   const check = onnxChecker(bytes, 'model.int8.onnx');
   if ('skip' in check) t.diagnostic(check.skip);
   else assert.ok(check.ok, 'error' in check ? check.error : '');
@@ -71,6 +70,7 @@ test('export --quantize int8 --json: the file, onnx.checker, and size/accuracy/l
   assert.match(h.stdout, /^variant +size/m);
   assert.match(h.stdout, /^fp32 .*p50 b1|^variant .*p50 b1 +p50 b8/m);
   assert.match(h.stdout, /wrote .*model\.onnx .*accuracy on the MNIST test set/);
+  assert.match(h.stdout, /^parity with TF\.js \(fp32\): max \|diff\| [0-9.e+-]+, 10000\/10000 same class$/m);
   assert.ok(existsSync(join(human, 'model.onnx')));
 });
 

@@ -17,6 +17,8 @@ export { decodeOnnx, encodeOnnx, ONNX_IR_VERSION, ONNX_OPSET } from './proto.ts'
 export { argmaxRows, onnxDims, onnxLogits, runOnnxBatches, toOnnxLayout } from './run.ts';
 export type { RunBatchesOptions } from './run.ts';
 export type { AttrValue, ElemType, Initializer, IrGraph, IrNode, IrValue } from './ir.ts';
+export { maxAbsDiff, onnxParity, PARITY_TOLERANCE, tfLogits } from './parity.ts';
+export type { ParityReport } from './parity.ts';
 export { compareVariants, variantRows } from './compare.ts';
 export type { CompareOptions, LabelledSamples, OnnxVariant, VariantLatency, VariantReport } from './compare.ts';
 export { exportData, trainedOnMnist } from './data.ts';

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
+import { Rng } from '../../core/rng.ts';
 import type { Reporter } from '../../core/events.ts';
 import { silentReporter } from '../../core/events.ts';
 import { writeFileAtomic } from '../../core/fs.ts';
@@ -10,6 +11,7 @@ import { loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
 import { compareVariants, type OnnxVariant, type VariantReport } from './compare.ts';
 import { exportData } from './data.ts';
 import { exportOnnx, onnxGraph, type OnnxPrecision } from './export.ts';
+import { onnxParity, PARITY_TOLERANCE, type ParityReport } from './parity.ts';
 
 /**
  * File name of each precision inside the output folder.
@@ -70,6 +72,11 @@ export interface ExportFolderResult {
   data: 'mnist' | 'config' | 'none';
   /** fp32 first, then the exported precision (when not fp32). */
   variants: VariantReport[];
+  /**
+   * The fp32 ONNX export against the TF.js model on the labelled test set (or, when no data is
+   * known, on 256 seeded random inputs): every logit and every predicted class.
+   */
+  parity?: ParityReport;
 }
 
 /**
@@ -105,7 +112,12 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
     writeFileAtomic(file, bytes);
     report({ event: 'info', message: `wrote ${file} (${bytes.length.toLocaleString('en-US')} bytes)` });
     let variants: VariantReport[] = [];
+    let parity: ParityReport | undefined;
     if (opts.compare ?? true) {
+      parity = await onnxParity(model, fp32, data.test?.x ?? randomInputs(inputShape, 256), inputShape);
+      const how = `max |onnx - tfjs| ${parity.maxAbsDiff.toExponential(1)} over ${parity.samples.toLocaleString('en-US')} ${data.test ? 'test' : 'random'} samples, ${parity.classDiffers} predicted classes differ`;
+      if (parity.ok) report({ event: 'info', message: `parity: ${how}` });
+      else report({ event: 'warning', message: `parity NOT within ${PARITY_TOLERANCE}: ${how}; please report this model (its model.json) as an exporter bug` });
       const list: OnnxVariant[] = [{ precision: 'fp32', bytes: fp32 }];
       if (precision !== 'fp32') list.push({ precision, bytes });
       report({ event: 'info', message: `measuring ${list.map((v) => v.precision).join(' and ')} in onnxruntime${data.test ? ` on ${data.test.y.length.toLocaleString('en-US')} test samples` : ' (no labelled data known: size and latency only; pass --data CONFIG for accuracy)'}` });
@@ -115,8 +127,16 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
         ...(opts.batches ? { batches: opts.batches } : {}),
       });
     }
-    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants };
+    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants, ...(parity ? { parity } : {}) };
   } finally {
     model.dispose();
   }
+}
+
+/** Seeded inputs in [0, 1) for a parity check when no real samples are known. */
+function randomInputs(shape: readonly number[], n: number): Float32Array {
+  const rng = new Rng(12345);
+  const x = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < x.length; i++) x[i] = rng.next();
+  return x;
 }
