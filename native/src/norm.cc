@@ -22,6 +22,21 @@ bool SizesOk(const Napi::CallbackInfo& info, std::initializer_list<int> full, st
   return ok;
 }
 
+// y = (x - mean) * a + offset per channel, over rows of C: the normalisation both modes share
+// (a = scale / sqrt(variance + eps), computed by the caller in double).
+void Normalize(const float* x, const float* mean, const float* a, const float* offset, float* y, int64_t rows, int C) {
+  const float* __restrict ap = a;
+  const float* __restrict mp = mean;
+  const float* __restrict op = offset;
+#pragma omp parallel for schedule(static) if (rows * C > 32768)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict xr = x + r * C;
+    float* __restrict yr = y + r * C;
+#pragma omp simd
+    for (int c = 0; c < C; ++c) yr[c] = (xr[c] - mp[c]) * ap[c] + op[c];
+  }
+}
+
 // batchNorm(x, mean, variance, scale, offset, y, C, eps): per-channel arrays of length C.
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   const float* x = f32(info[0]);
@@ -36,16 +51,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   const int64_t rows = static_cast<int64_t>(f32len(info[0])) / C;
   std::vector<float> a(C);
   for (int c = 0; c < C; ++c) a[c] = static_cast<float>(scale[c] / std::sqrt(static_cast<double>(var[c]) + eps));
-  const float* __restrict ap = a.data();
-#pragma omp parallel for schedule(static) if (rows * C > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* __restrict xr = x + r * C;
-    const float* __restrict mr = mean;
-    const float* __restrict orow = offset;
-    float* __restrict yr = y + r * C;
-#pragma omp simd
-    for (int c = 0; c < C; ++c) yr[c] = (xr[c] - mr[c]) * ap[c] + orow[c];
-  }
+  Normalize(x, mean, a.data(), offset, y, rows, C);
   return info.Env().Undefined();
 }
 
@@ -175,15 +181,7 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
     var[c] = static_cast<float>(s2[c] / rows);
     a[c] = static_cast<float>(scale[c] / std::sqrt(static_cast<double>(var[c]) + eps));
   }
-  const float* __restrict ap = a.data();
-  const float* __restrict mp = mean;
-#pragma omp parallel for schedule(static) if (rows * C > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* __restrict xr = x + r * C;
-    float* __restrict yr = y + r * C;
-#pragma omp simd
-    for (int c = 0; c < C; ++c) yr[c] = (xr[c] - mp[c]) * ap[c] + offset[c];
-  }
+  Normalize(x, mean, a.data(), offset, y, rows, C);
   return info.Env().Undefined();
 }
 

@@ -46,32 +46,59 @@ bool SizesOk(const Napi::CallbackInfo& info, const Napi::Value& in, const Napi::
   return false;
 }
 
-// maxPool(x, y, geo)
-Napi::Value MaxPool(const Napi::CallbackInfo& info) {
-  const float* x = f32(info[0]);
-  float* y = f32(info[1]);
-  const PoolGeo g = ReadPoolGeo(info[2]);
-  if (!SizesOk(info, info[0], info[1], g)) return info.Env().Undefined();
+// The forward pools: each output pixel's channels start at `init`, `fold(out, px)` takes in
+// every in-bounds input pixel of its window, then `finish(out, pixels)` (pixels may be 0).
+template <typename Fold, typename Finish>
+void PoolForward(const float* x, float* y, const PoolGeo& g, float init, Fold fold, Finish finish) {
   const int C = g.c;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int n = 0; n < g.n; ++n) {
     for (int i = 0; i < g.oh; ++i) {
       for (int j = 0; j < g.ow; ++j) {
         float* out = y + ((static_cast<size_t>(n) * g.oh + i) * g.ow + j) * C;
-        std::fill(out, out + C, -std::numeric_limits<float>::infinity());
+        std::fill(out, out + C, init);
         int r0, r1, c0, c1;
         g.Window(i, j, &r0, &r1, &c0, &c1);
         for (int r = r0; r < r1; ++r) {
-          for (int q = c0; q < c1; ++q) {
-            const float* __restrict px = x + ((static_cast<size_t>(n) * g.h + r) * g.w + q) * C;
-            float* __restrict o = out;
-#pragma omp simd
-            for (int k = 0; k < C; ++k) o[k] = px[k] > o[k] ? px[k] : o[k];
-          }
+          for (int q = c0; q < c1; ++q) fold(out, x + ((static_cast<size_t>(n) * g.h + r) * g.w + q) * C);
         }
+        finish(out, std::max(0, r1 - r0) * std::max(0, c1 - c0));
       }
     }
   }
+}
+
+// maxPool(x, y, geo)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  const PoolGeo g = ReadPoolGeo(info[2]);
+  if (!SizesOk(info, info[0], info[1], g)) return info.Env().Undefined();
+  const int C = g.c;
+  PoolForward(
+      f32(info[0]), f32(info[1]), g, -std::numeric_limits<float>::infinity(),
+      [C](float* __restrict o, const float* __restrict px) {
+#pragma omp simd
+        for (int k = 0; k < C; ++k) o[k] = px[k] > o[k] ? px[k] : o[k];
+      },
+      [](float*, int) {});
+  return info.Env().Undefined();
+}
+
+// avgPool(x, y, geo): the mean of each window's in-bounds pixels.
+Napi::Value AvgPool(const Napi::CallbackInfo& info) {
+  const PoolGeo g = ReadPoolGeo(info[2]);
+  if (!SizesOk(info, info[0], info[1], g)) return info.Env().Undefined();
+  const int C = g.c;
+  PoolForward(
+      f32(info[0]), f32(info[1]), g, 0.f,
+      [C](float* __restrict o, const float* __restrict px) {
+#pragma omp simd
+        for (int k = 0; k < C; ++k) o[k] += px[k];
+      },
+      // an empty window gives 0/0 = NaN, as the stock kernel does
+      [C](float* o, int pixels) {
+        const float inv = 1.f / static_cast<float>(pixels);
+        for (int k = 0; k < C; ++k) o[k] *= inv;
+      });
   return info.Env().Undefined();
 }
 
@@ -122,38 +149,6 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
             if (where[k] >= 0) dxn[where[k] + k] += d[k];
           }
         }
-      }
-    }
-  }
-  return info.Env().Undefined();
-}
-
-// avgPool(x, y, geo): the mean of each window's in-bounds pixels.
-Napi::Value AvgPool(const Napi::CallbackInfo& info) {
-  const float* x = f32(info[0]);
-  float* y = f32(info[1]);
-  const PoolGeo g = ReadPoolGeo(info[2]);
-  if (!SizesOk(info, info[0], info[1], g)) return info.Env().Undefined();
-  const int C = g.c;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int n = 0; n < g.n; ++n) {
-    for (int i = 0; i < g.oh; ++i) {
-      for (int j = 0; j < g.ow; ++j) {
-        float* out = y + ((static_cast<size_t>(n) * g.oh + i) * g.ow + j) * C;
-        std::fill(out, out + C, 0.f);
-        int r0, r1, c0, c1;
-        g.Window(i, j, &r0, &r1, &c0, &c1);
-        for (int r = r0; r < r1; ++r) {
-          for (int q = c0; q < c1; ++q) {
-            const float* __restrict px = x + ((static_cast<size_t>(n) * g.h + r) * g.w + q) * C;
-            float* __restrict o = out;
-#pragma omp simd
-            for (int k = 0; k < C; ++k) o[k] += px[k];
-          }
-        }
-        // an empty window gives 0/0 = NaN, as the stock kernel does
-        const float inv = 1.f / static_cast<float>((r1 - r0) * (c1 - c0));
-        for (int k = 0; k < C; ++k) out[k] *= inv;
       }
     }
   }
