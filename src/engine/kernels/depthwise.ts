@@ -51,34 +51,18 @@ function backpropInput(args: Args): TensorInfo {
   const dys = f32(backend, dy);
   const ws = f32(backend, filter);
   const dxs = f32(backend, dx);
-  const oc = g.c * g.m;
   // Scatter form: each output pixel pushes its gradient back through every tap it read.
-  for (let b = 0; b < g.n; b++) {
-    for (let i = 0; i < g.ho; i++) {
-      for (let j = 0; j < g.wo; j++) {
-        const dyBase = ((b * g.ho + i) * g.wo + j) * oc;
-        for (let fa = 0; fa < g.kh; fa++) {
-          const yy = i * g.sh + fa * g.dh - g.padT;
-          if (yy < 0 || yy >= g.h) continue;
-          for (let fb = 0; fb < g.kw; fb++) {
-            const xx = j * g.sw + fb * g.dw - g.padL;
-            if (xx < 0 || xx >= g.w) continue;
-            const dxBase = ((b * g.h + yy) * g.w + xx) * g.c;
-            const wBase = (fa * g.kw + fb) * oc;
-            if (g.m === 1) {
-              for (let c = 0; c < g.c; c++) dxs[dxBase + c] += dys[dyBase + c]! * ws[wBase + c]!;
-            } else {
-              for (let c = 0; c < g.c; c++) {
-                let acc = 0;
-                for (let q = 0; q < g.m; q++) acc += dys[dyBase + c * g.m + q]! * ws[wBase + c * g.m + q]!;
-                dxs[dxBase + c] += acc;
-              }
-            }
-          }
-        }
-      }
+  forEachTap(g, (dyBase, xBase, wBase) => {
+    if (g.m === 1) {
+      for (let c = 0; c < g.c; c++) dxs[xBase + c] += dys[dyBase + c]! * ws[wBase + c]!;
+      return;
     }
-  }
+    for (let c = 0; c < g.c; c++) {
+      let acc = 0;
+      for (let q = 0; q < g.m; q++) acc += dys[dyBase + c * g.m + q]! * ws[wBase + c * g.m + q]!;
+      dxs[xBase + c] += acc;
+    }
+  });
   return dx;
 }
 
@@ -91,6 +75,24 @@ function backpropFilter(args: Args): TensorInfo {
   const xs = f32(backend, x);
   const dys = f32(backend, dy);
   const dws = f32(backend, dw);
+  forEachTap(g, (dyBase, xBase, wBase) => {
+    if (g.m === 1) {
+      for (let c = 0; c < g.c; c++) dws[wBase + c] += xs[xBase + c]! * dys[dyBase + c]!;
+      return;
+    }
+    for (let c = 0; c < g.c; c++) {
+      const xv = xs[xBase + c]!;
+      for (let q = 0; q < g.m; q++) dws[wBase + c * g.m + q] += xv * dys[dyBase + c * g.m + q]!;
+    }
+  });
+  return dw;
+}
+
+/**
+ * Every (output pixel, filter tap) pair whose input pixel is in bounds, as the offsets of the
+ * output pixel in dy, the input pixel in x, and the tap in the filter: the walk both gradients share.
+ */
+function forEachTap(g: ReturnType<typeof geometry>, visit: (dyBase: number, xBase: number, wBase: number) => void): void {
   const oc = g.c * g.m;
   for (let b = 0; b < g.n; b++) {
     for (let i = 0; i < g.ho; i++) {
@@ -102,22 +104,12 @@ function backpropFilter(args: Args): TensorInfo {
           for (let fb = 0; fb < g.kw; fb++) {
             const xx = j * g.sw + fb * g.dw - g.padL;
             if (xx < 0 || xx >= g.w) continue;
-            const xBase = ((b * g.h + yy) * g.w + xx) * g.c;
-            const wBase = (fa * g.kw + fb) * oc;
-            if (g.m === 1) {
-              for (let c = 0; c < g.c; c++) dws[wBase + c] += xs[xBase + c]! * dys[dyBase + c]!;
-            } else {
-              for (let c = 0; c < g.c; c++) {
-                const xv = xs[xBase + c]!;
-                for (let q = 0; q < g.m; q++) dws[wBase + c * g.m + q] += xv * dys[dyBase + c * g.m + q]!;
-              }
-            }
+            visit(dyBase, ((b * g.h + yy) * g.w + xx) * g.c, (fa * g.kw + fb) * oc);
           }
         }
       }
     }
   }
-  return dw;
 }
 
 /** Registered on 'wasm' by {@link registerWasmKernels}. */
