@@ -10,6 +10,8 @@ import { gainLine, resultRows } from './format.ts';
 import { exportCommands } from './export-commands.ts';
 import { benchCommands } from './bench-commands.ts';
 import { searchCommands } from './search-commands.ts';
+import { reportCommands } from './report-commands.ts';
+import { dashboardCommands } from './dashboard-commands.ts';
 
 /** Flags every command takes. */
 export interface GlobalFlags {
@@ -171,4 +173,6 @@ export const commands: CommandSpec[] = [
   ...exportCommands,
   ...benchCommands,
   ...searchCommands,
+  ...reportCommands,
+  ...dashboardCommands,
 ];

@@ -9,3 +9,4 @@ export * from './onnx/index.ts';
 export * from './tfjs/index.ts';
 export * from './bench/index.ts';
 export * from './predict/index.ts';
+export * from './report/index.ts';

@@ -9,10 +9,10 @@
  * const out = await ev.evaluate({ trialId: 7, candidate, epochs: 2, artifactDir: 'study.artifacts/trial-7' });
  */
 export type { EvalOutcome, EvalRequest, EvalState, Evaluator } from './types.ts';
-export { createModelEvaluator, failureReason, ModelEvaluator } from './model.ts';
+export { CALIBRATION_SAMPLES, createModelEvaluator, failureReason, ModelEvaluator } from './model.ts';
 export type { ModelEvaluatorConfig, ModelEvaluatorOptions } from './model.ts';
 export { TableTrialEvaluator } from './table.ts';
-export { LATENCY_RUNTIMES, measureLatency } from './latency.ts';
-export type { LatencyOptions, LatencyResult, LatencyRuntime } from './latency.ts';
+export { exportCandidate, LATENCY_RUNTIMES, measureLatency, QUANTIZE_PRECISIONS } from './latency.ts';
+export type { CalibrationSamples, CandidatePrecision, LatencyOptions, LatencyResult, LatencyRuntime } from './latency.ts';
 export { applyTrainSettings } from './settings.ts';
 export type { LossTermConfig } from './settings.ts';

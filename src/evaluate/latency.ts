@@ -18,6 +18,20 @@ export interface LatencyOptions {
   runs?: number | undefined;
   /** Untimed runs first (default 3): the first calls compile kernels and allocate. */
   warmup?: number | undefined;
+  /** onnx only: time this ONNX export (e.g. the int8 one from {@link exportCandidate}) instead of exporting fp32 now. */
+  onnx?: Uint8Array | undefined;
+}
+
+/** Precisions a candidate can be exported in for its size and onnx latency. */
+export const QUANTIZE_PRECISIONS = ['int8', 'fp16'] as const;
+/** One of {@link QUANTIZE_PRECISIONS}, or fp32. */
+export type CandidatePrecision = 'fp32' | (typeof QUANTIZE_PRECISIONS)[number];
+
+/** Samples in the model's input layout (normalised as in training) that set int8 activation ranges. */
+export interface CalibrationSamples {
+  x: Float32Array;
+  shape: readonly number[];
+  limit?: number;
 }
 
 /** The median of the timed runs at batch 1, in milliseconds, and where it was measured. */
@@ -67,7 +81,7 @@ export async function measureLatency(model: LayersModel, sampleShape: readonly n
     }
     return { runtime: 'tfjs-wasm', medianMs: median(times), runs };
   }
-  const bytes = await onnxBytes(model);
+  const bytes = opts.onnx ?? (await exportCandidate(model, 'fp32'));
   const session = await openOnnx('(candidate).onnx', { bytes, ...(opts.threads ? { threads: opts.threads } : {}) });
   try {
     const dims = sampleShape.length === 3 ? [1, sampleShape[2]!, sampleShape[0]!, sampleShape[1]!] : [1, x.length];
@@ -91,16 +105,26 @@ function inputShapeOf(model: LayersModel, sampleShape: readonly number[]): numbe
 }
 
 // The exporter lives downstream, in deploy/: loaded on demand (a literal specifier, so the build
-// rewrites it) so that evaluate/ does not load it unless a study measures on onnx.
-async function onnxBytes(model: LayersModel): Promise<Uint8Array> {
-  let exportOnnx: ((m: LayersModel) => Promise<Uint8Array>) | undefined;
+// rewrites it) so that evaluate/ does not load it unless a study measures on onnx or quantizes.
+type Exporter = (m: LayersModel, o?: { precision?: CandidatePrecision; calibration?: CalibrationSamples }) => Promise<Uint8Array>;
+
+/**
+ * A candidate as ONNX bytes, with distillery's exporter: fp32, fp16 weights, or int8 (QDQ,
+ * per-channel weights, activation ranges calibrated on `calibration`, which int8 requires).
+ * Throws `SEARCH_RUNTIME_UNAVAILABLE` when the exporter cannot load.
+ *
+ * @example
+ * const int8 = await exportCandidate(model, 'int8', { x: train.x.subarray(0, 512 * 784), shape: [28, 28, 1], limit: 512 });
+ */
+export async function exportCandidate(model: LayersModel, precision: CandidatePrecision, calibration?: CalibrationSamples): Promise<Uint8Array> {
+  let exportOnnx: Exporter | undefined;
   try {
-    exportOnnx = (await import('../deploy/onnx/index.ts')).exportOnnx;
+    exportOnnx = (await import('../deploy/onnx/index.ts')).exportOnnx as Exporter;
   } catch (e) {
     throw new DistilleryError('SEARCH_RUNTIME_UNAVAILABLE', `latency.runtime onnx: the ONNX exporter did not load (${(e as Error).message.split('\n')[0]})`, 'measure with latency.runtime: tfjs-wasm', 'latency.runtime');
   }
   if (typeof exportOnnx !== 'function') {
     throw new DistilleryError('SEARCH_RUNTIME_UNAVAILABLE', 'latency.runtime onnx: this build has no ONNX exporter', 'measure with latency.runtime: tfjs-wasm', 'latency.runtime');
   }
-  return exportOnnx(model);
+  return exportOnnx(model, { precision, ...(calibration ? { calibration } : {}) });
 }

@@ -15,8 +15,10 @@ import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
 import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
 import type { Candidate, Direction } from '../search/types.ts';
-import { measureLatency } from './latency.ts';
-import type { LatencyOptions } from './latency.ts';
+import { exportCandidate, measureLatency } from './latency.ts';
+import type { LatencyOptions, QUANTIZE_PRECISIONS } from './latency.ts';
+
+type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
 import { applyTrainSettings } from './settings.ts';
 import type { LossTermConfig } from './settings.ts';
 import type { EvalOutcome, EvalRequest, Evaluator } from './types.ts';
@@ -35,7 +37,16 @@ export interface ModelEvaluatorConfig {
   cache?: CacheConfig | undefined;
   /** Needed when latencyMs is an objective or a limit. */
   latency?: LatencyOptions | undefined;
+  /**
+   * Also export each trained candidate in this precision (int8 calibrated on the first training
+   * samples): its ONNX file sizes are recorded (`onnxBytesFp32`, `onnxBytesInt8`/`onnxBytesFp16`)
+   * and, on the onnx runtime, `latencyMs` times the quantized export (`latencyMsFp32` the fp32 one).
+   */
+  quantize?: QuantizePrecision | undefined;
 }
+
+/** Training samples that calibrate a candidate's int8 export: enough for stable ranges, few enough to be quick. */
+export const CALIBRATION_SAMPLES = 512;
 
 /** Options of {@link createModelEvaluator}. */
 export interface ModelEvaluatorOptions {
@@ -60,6 +71,10 @@ class Pruned extends Error {}
 export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: ModelEvaluatorOptions = {}): Promise<ModelEvaluator> {
   const baseDir = opts.baseDir ?? process.cwd();
   const report = opts.reporter ?? silentReporter;
+  const timed = config.limits.some((l) => l.metric === 'latencyMs') || config.objectives.some((o) => o.metric === 'latencyMs');
+  if (config.quantize && timed && config.latency && config.latency.runtime !== 'onnx') {
+    throw new DistilleryError('CONFIG_INVALID', `quantize: ${config.quantize} latency is measured on the quantized ONNX export, but latency.runtime is ${config.latency.runtime}`, 'set latency.runtime: onnx (TF.js dequantizes weights when it loads them, so its latency is the fp32 one)', 'quantize');
+  }
   const data = await loadData(config.data, { baseDir, seed: config.seed });
   const held = data.validation ?? data.test;
   if (!held) {
@@ -191,7 +206,8 @@ export class ModelEvaluator implements Evaluator {
       if (final.valLoss !== undefined) values['valLoss'] = final.valLoss;
       values['epochs'] = history.length;
       values['trainSeconds'] = (performance.now() - started) / 1000;
-      if (this.config.latency && (this.needs('latencyMs'))) {
+      if (this.config.quantize) await this.measureQuantized(model, this.config.quantize, values);
+      else if (this.config.latency && this.needs('latencyMs')) {
         values['latencyMs'] = (await measureLatency(model, train.shape, this.config.latency)).medianMs;
       }
       const artifacts: Record<string, string> = {};
@@ -199,7 +215,7 @@ export class ModelEvaluator implements Evaluator {
         const dir = join(req.artifactDir, 'model');
         rmSync(dir, { recursive: true, force: true });
         await saveModel(model, dir, {
-          distillery: { spec: spec.model, normalization: this.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: this.data.fingerprint, trial: req.trialId, ...(this.teacher ? { teacher: { name: this.teacher.name, kind: this.teacher.kind, hash: this.teacher.hash }, loss: settings.loss } : {}) },
+          distillery: { spec: spec.model, normalization: this.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: this.data.fingerprint, dataSource: dataSourceName(this.config.data.source), trial: req.trialId, ...(this.teacher ? { teacher: { name: this.teacher.name, kind: this.teacher.kind, hash: this.teacher.hash }, loss: settings.loss } : {}) },
         });
         artifacts['model'] = dir;
       }
@@ -211,6 +227,24 @@ export class ModelEvaluator implements Evaluator {
     } finally {
       model?.dispose();
       loss?.dispose();
+    }
+  }
+
+  // Sizes of the fp32 and quantized ONNX exports and, when latency counts, both timed: latencyMs
+  // (what objectives and limits read) is the quantized one.
+  private async measureQuantized(model: LayersModel, precision: QuantizePrecision, values: Record<string, number>): Promise<void> {
+    const train = this.data.train;
+    const d = train.shape.reduce((a, b) => a * b, 1);
+    const n = Math.min(CALIBRATION_SAMPLES, train.y.length);
+    const fp32 = await exportCandidate(model, 'fp32');
+    const quantized = await exportCandidate(model, precision, precision === 'int8' ? { x: train.x.subarray(0, n * d), shape: train.shape, limit: n } : undefined);
+    const suffix = precision === 'int8' ? 'Int8' : 'Fp16';
+    values['onnxBytesFp32'] = fp32.length;
+    values[`onnxBytes${suffix}`] = quantized.length;
+    if (this.config.latency && this.needs('latencyMs')) {
+      values['latencyMsFp32'] = (await measureLatency(model, train.shape, { ...this.config.latency, onnx: fp32 })).medianMs;
+      values['latencyMs'] = (await measureLatency(model, train.shape, { ...this.config.latency, onnx: quantized })).medianMs;
+      values[`latencyMs${suffix}`] = values['latencyMs'];
     }
   }
 
@@ -238,3 +272,10 @@ function numbers(e: Record<string, unknown>): Record<string, number> {
 }
 
 const fmt = (x: number | undefined): string => (x === undefined ? '?' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
+
+/** The data's source as a model's metadata records it: `mnist` for the built-in set, else its type. */
+function dataSourceName(source: unknown): string {
+  if (typeof source === 'string') return source;
+  const type = (source as { type?: unknown } | undefined)?.type;
+  return typeof type === 'string' ? type : 'files';
+}

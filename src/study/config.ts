@@ -5,7 +5,7 @@ import { dataConfigSchema } from '../data/index.ts';
 import { cacheConfigSchema, lossConfigSchema, teacherConfigSchema } from '../distill/index.ts';
 import { spaceSchema } from '../search/index.ts';
 import { trainConfigSchema } from '../train/index.ts';
-import { LATENCY_RUNTIMES } from '../evaluate/index.ts';
+import { LATENCY_RUNTIMES, QUANTIZE_PRECISIONS } from '../evaluate/index.ts';
 
 const int = z.number().int();
 
@@ -68,6 +68,13 @@ export const studyConfigSchema = z
       .object({ runtime: z.enum(LATENCY_RUNTIMES), threads: int.positive().optional(), runs: int.min(1).default(20), warmup: int.min(0).default(3) })
       .strict()
       .optional(),
+    /**
+     * Export each trained candidate quantized too (`int8`: QDQ, calibrated on training samples;
+     * `fp16`): its ONNX sizes go into the trial's values, and on `latency.runtime: onnx`,
+     * `latencyMs` times the quantized export (the fp32 figure is kept as `latencyMsFp32`). Rank by
+     * the quantized size with the `bytesInt8` / `bytesFp16` metrics.
+     */
+    quantize: z.enum(QUANTIZE_PRECISIONS).optional(),
     /** Zero-cost pre-ranking: draw `sample` candidates, train only the best `keep` by the proxy. */
     preRank: z.object({ proxy: z.enum(['naswot', 'synflow']), sample: int.min(2), keep: int.min(1) }).strict().optional(),
     /** A tabular benchmark to read objectives from (objectives then name its columns). */

@@ -69,6 +69,7 @@ export async function prepareStudy(config: StudyConfig, opts: PrepareOptions = {
   if (config.table) {
     if (!config.table.file) throw new DistilleryError('SEARCH_TABLE', 'table.file: a table study needs the CSV file', 'pass --table FILE.csv, or set table.file', 'table.file');
     if (config.preRank) throw new DistilleryError('SEARCH_PRERANK', 'preRank: a table study builds no models to score', 'remove preRank, or search by training', 'preRank');
+    if (config.quantize) throw new DistilleryError('CONFIG_INVALID', 'quantize: a table study builds no models to quantize', 'remove quantize, or search by training', 'quantize');
     const table = readTable(resolve(baseDir, config.table.file));
     config.objectives.forEach((o, i) => {
       if (!table.text.has(o.metric)) throw new DistilleryError('SEARCH_OBJECTIVE', `objectives[${i}].metric: '${o.metric}' is not a column of ${table.file}`, `columns: ${table.columns.join(', ')}`, `objectives[${i}].metric`);
@@ -84,7 +85,7 @@ export async function prepareStudy(config: StudyConfig, opts: PrepareOptions = {
       {
         space, data: config.data, train: config.train, seed: config.seed, limits,
         objectives: config.objectives.map((o) => ({ metric: o.metric as MetricName, direction: o.direction })),
-        teacher: config.teacher, loss: config.loss as LossTermConfig[] | undefined, cache: config.cache, latency: config.latency,
+        teacher: config.teacher, loss: config.loss as LossTermConfig[] | undefined, cache: config.cache, latency: config.latency, quantize: config.quantize,
       },
       { baseDir, ...(opts.reporter ? { reporter: opts.reporter } : {}), ...(opts.teacher ? { teacher: opts.teacher } : {}) },
     );

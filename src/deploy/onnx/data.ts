@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import { readConfigFile } from '../../config/index.ts';
 import { loadData, loadMnist, noNormalization, normalize, parseDataConfig } from '../../data/index.ts';
+import { METADATA_KEY } from '../../models/index.ts';
 import type { Dataset, Normalization } from '../../data/index.ts';
 import type { CalibrationOptions } from './int8.ts';
 import type { LabelledSamples } from './compare.ts';
@@ -26,20 +27,25 @@ export interface ExportDataOptions {
 }
 
 /**
- * Whether the run that saved `modelDir` trained on the built-in MNIST source: read from the
- * run's `config.json` beside the model folder, as `distillery train` / `distill` write it.
+ * Whether the model in `modelDir` learnt from the built-in MNIST source: read from the run's
+ * `config.json` beside the model folder (as `distillery train` / `distill` write it), or from
+ * the `dataSource` the model's own metadata records (a search trial's model).
  *
  * @example
  * trainedOnMnist('runs/mlp/model'); // true after `distillery train --config examples/mnist-mlp.yaml`
  */
 export function trainedOnMnist(modelDir: string): boolean {
-  const file = join(modelDir, '..', 'config.json');
-  if (!existsSync(file)) return false;
+  const source = readJson(join(modelDir, '..', 'config.json'), (j) => (j as { data?: { source?: unknown } }).data?.source);
+  if (source === 'mnist' || (typeof source === 'object' && source !== null && (source as { type?: unknown }).type === 'mnist')) return true;
+  return readJson(join(modelDir, 'model.json'), (j) => (j as { userDefinedMetadata?: Record<string, { dataSource?: unknown }> }).userDefinedMetadata?.[METADATA_KEY]?.dataSource) === 'mnist';
+}
+
+function readJson(file: string, pick: (json: unknown) => unknown): unknown {
+  if (!existsSync(file)) return undefined;
   try {
-    const source = (JSON.parse(readFileSync(file, 'utf8')) as { data?: { source?: unknown } }).data?.source;
-    return source === 'mnist' || (typeof source === 'object' && source !== null && (source as { type?: unknown }).type === 'mnist');
+    return pick(JSON.parse(readFileSync(file, 'utf8')));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
