@@ -20,5 +20,5 @@ export { cachedTeacherLogits, defaultCacheDir, gatherRows, logitCacheKey, teache
 export type { CachedLogits, LogitCacheOptions } from './cache.ts';
 export { createLoss, lossConfigSchema, lossTerms, kdLoss, dkdLoss, atLoss, rkdLoss } from './losses/index.ts';
 export type { Loss, LossConfig, WeightedTerm } from './losses/index.ts';
-export { loadTeacher, parseTeacherConfig, teacherConfigSchema } from './teachers/index.ts';
-export type { TeacherConfig, TeacherConfigInput, TeacherLoadContext } from './teachers/index.ts';
+export { loadTeacher, parseTeacherConfig, teacherConfigSchema, teacherCost } from './teachers/index.ts';
+export type { TeacherConfig, TeacherConfigInput, TeacherCost, TeacherLoadContext } from './teachers/index.ts';

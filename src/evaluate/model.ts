@@ -10,7 +10,7 @@ import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
 import { buildModel, saveModel } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
-import { cachedTeacherLogits, createLoss, distillHooks, loadTeacher } from '../distill/index.ts';
+import { cachedTeacherLogits, createLoss, distillHooks, loadTeacher, teacherCost } from '../distill/index.ts';
 import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
 import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
@@ -103,7 +103,7 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
       logits = r.logits;
     }
   }
-  return new ModelEvaluator(config, data, held, teacher, opts.teacher === undefined, logits);
+  return new ModelEvaluator(config, data, held, teacher, opts.teacher === undefined, logits, baseDir);
 }
 
 /** Trains (or distils) one candidate at a time; see {@link createModelEvaluator}. */
@@ -117,6 +117,7 @@ export class ModelEvaluator implements Evaluator {
     private readonly teacher: Teacher | undefined,
     private readonly ownsTeacher: boolean,
     private readonly teacherLogits: Float32Array | undefined,
+    private readonly baseDir: string = process.cwd(),
   ) {
     this.objectives = config.objectives.map((o) => o.metric);
   }
@@ -250,6 +251,33 @@ export class ModelEvaluator implements Evaluator {
 
   private needs(metric: MetricName): boolean {
     return this.config.objectives.some((o) => o.metric === metric) || this.config.limits.some((l) => l.metric === metric);
+  }
+
+  /**
+   * The teacher on the candidates' terms: its accuracy on the same held-out split they are scored
+   * on (`accuracy`), and its size where its files tell (`params`, `macs`, `bytesFp32`), so that a
+   * study can draw it as the reference point. Undefined without a teacher.
+   *
+   * @example
+   * await ev.teacherMetrics(); // { accuracy: 0.99, params: 105866, bytesFp32: 423464 }
+   */
+  async teacherMetrics(): Promise<Record<string, number> | undefined> {
+    if (!this.teacher || !this.config.teacher) return undefined;
+    const { logits } = await cachedTeacherLogits(this.teacher, this.held, { cacheDir: false, normalization: this.data.normalization });
+    const k = this.teacher.numClasses;
+    let correct = 0;
+    for (let i = 0; i < this.held.y.length; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits[i * k + j]! > logits[i * k + best]!) best = j;
+      if (best === this.held.y[i]) correct++;
+    }
+    const cost = teacherCost(this.config.teacher, this.baseDir, this.data.train.shape, this.data.train.numClasses);
+    return {
+      accuracy: correct / this.held.y.length,
+      ...(cost.params !== undefined ? { params: cost.params } : {}),
+      ...(cost.macs !== undefined ? { macs: cost.macs } : {}),
+      ...(cost.bytes ? { bytesFp32: cost.bytes.fp32, ...(cost.bytes.int8 !== undefined ? { bytesInt8: cost.bytes.int8 } : {}) } : {}),
+    };
   }
 
   async dispose(): Promise<void> {

@@ -10,7 +10,7 @@ import { createLoss } from '../distill/losses/index.ts';
 import { loadTeacher } from '../distill/teachers/index.ts';
 import { cachedTeacherLogits } from '../distill/cache.ts';
 import { distillHooks, evaluateTeacher } from '../distill/job.ts';
-import { teacherCost } from './teacher-cost.ts';
+import { teacherCost } from '../distill/teachers/cost.ts';
 import type { Teacher } from '../distill/types.ts';
 import { augmentOption, evalSetOf, finishRun, MetricsLog, openOut, resolveOut, startEngine } from './run.ts';
 import type { TrainResult } from './run.ts';

@@ -12,6 +12,8 @@ export type { EnsembleTeacherConfig, OnnxTeacherConfig, TeacherConfig, TeacherCo
 export type { TeacherLoadContext } from './common.ts';
 export { combineLogits, ensembleTeacher, normalizeWeights } from './ensemble.ts';
 export { inputMapping } from './onnx.ts';
+export { teacherCost } from './cost.ts';
+export type { TeacherCost } from './cost.ts';
 export type { InputMapping } from './onnx.ts';
 export { affineBetween, applyAffine, resolveTeacherNormalization } from './normalize.ts';
 export type { Affine, TeacherDataContext } from './normalize.ts';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { METADATA_KEY, modelCost } from '../models/index.ts';
-import type { ModelSpec } from '../models/index.ts';
-import type { TeacherConfig } from '../distill/teachers/index.ts';
+import { METADATA_KEY, modelCost } from '../../models/index.ts';
+import type { ModelSpec } from '../../models/index.ts';
+import type { TeacherConfig } from './config.ts';
 
 /** A teacher's size as far as its files tell: every field may be unknown. */
 export interface TeacherCost {
@@ -18,7 +18,7 @@ export interface TeacherCost {
  * of its float initializers; an ensemble the sum of its members. What is unknown is left out.
  *
  * @example
- * teacherCost({ type: 'onnx', path: 'examples/teachers/mnist-cnn.onnx' }, '.', [28, 28, 1], 10); // { params: 206922, bytes: { fp32: 827688 } }
+ * teacherCost({ type: 'onnx', path: 'examples/teachers/mnist-cnn.onnx' }, '.', [28, 28, 1], 10); // { params: 105866, bytes: { fp32: 423464 } }
  */
 export function teacherCost(config: TeacherConfig, baseDir: string, dataShape: readonly number[], numClasses: number): TeacherCost {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
