@@ -4,30 +4,8 @@ import { initEngine } from '../engine/index.ts';
 import { bench, RUNTIMES, runtimeName } from '../deploy/bench/index.ts';
 import { collectModels, comparePredictions, profileDevice, readLatencyTable, readSpecSource } from '../deploy/predict/index.ts';
 import type { CommandSpec } from './commands.ts';
+import { positiveInt, positiveInts, requiredString } from './options.ts';
 import { table } from './reporters.ts';
-
-function positiveInt(flag: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected a positive integer`, `for example --${flag} 2`, `--${flag}`);
-  }
-  return n;
-}
-
-function positiveInts(flag: string, v: unknown): number[] | undefined {
-  if (v === undefined) return undefined;
-  const parts = String(v).split(',').map((s) => Number(s.trim()));
-  if (parts.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected positive integers separated by commas`, `for example --${flag} 1,32`, `--${flag}`);
-  }
-  return parts;
-}
-
-function required(flag: string, v: unknown, example: string): string {
-  if (typeof v !== 'string') throw new DistilleryError('CLI_OPTION_REQUIRED', `--${flag} is required`, `for example --${flag} ${example}`, `--${flag}`);
-  return v;
-}
 
 const ms = (v: number): string => v.toFixed(3);
 const pct = (v: number): string => `${(100 * v).toFixed(0)}%`;
@@ -125,9 +103,9 @@ export const benchCommands: CommandSpec[] = [
       { flags: '--iterations <n>', description: 'timed runs per block; the median is kept (default 100)' },
     ],
     async run(_args, opts, flags) {
-      const runtime = runtimeName(required('runtime', opts['runtime'], 'onnx'));
-      const space = required('space', opts['space'], 'examples/spaces/mnist-mobile.yaml');
-      const out = required('out', opts['out'], 'table.json');
+      const runtime = runtimeName(requiredString('runtime', opts['runtime'], 'onnx'));
+      const space = requiredString('space', opts['space'], 'examples/spaces/mnist-mobile.yaml');
+      const out = requiredString('out', opts['out'], 'table.json');
       const samples = positiveInt('samples', opts['samples']) ?? 200;
       const threads = positiveInt('threads', opts['threads']) ?? 1;
       const warmup = positiveInt('warmup', opts['warmup']);

@@ -1,37 +1,14 @@
 import { dirname, join, resolve } from 'node:path';
-import { DistilleryError } from '../core/errors.ts';
 import { initEngine } from '../engine/index.ts';
 import { exportOnnxFolder, loadModelFolder, variantRows } from '../deploy/onnx/index.ts';
 import type { OnnxPrecision } from '../deploy/onnx/index.ts';
 import { exportTfjs } from '../deploy/tfjs/index.ts';
 import type { CommandSpec } from './commands.ts';
+import { choice, positiveInt, positiveInts } from './options.ts';
 import { table } from './reporters.ts';
 
 const FORMATS = ['onnx', 'tfjs'] as const;
 const QUANTIZE = ['int8', 'fp16'] as const;
-
-function choice<T extends string>(flag: string, what: string, v: unknown, known: readonly T[], code: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(known as readonly string[]).includes(v)) {
-    throw new DistilleryError(code, `--${flag} ${String(v)}: unknown ${what}; known: ${known.join(', ')}`, `use one of: ${known.join(', ')}`, `--${flag}`);
-  }
-  return v as T;
-}
-
-function positiveInts(flag: string, v: unknown): number[] | undefined {
-  if (v === undefined) return undefined;
-  const parts = String(v).split(',').map((s) => Number(s.trim()));
-  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected positive integers separated by commas`, `for example --${flag} 1,32`, `--${flag}`);
-  }
-  return parts;
-}
-
-function positiveInt(flag: string, v: unknown): number | undefined {
-  const n = positiveInts(flag, v);
-  if (n && n.length !== 1) throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected one positive integer`, `for example --${flag} 2`, `--${flag}`);
-  return n?.[0];
-}
 
 function kb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`;

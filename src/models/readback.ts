@@ -85,6 +85,25 @@ function readAct(g: Map<string, Layer>, role: string, fused?: Layer): Activation
   return cfg(l)['activation'] as ActivationName;
 }
 
+/**
+ * A conv2d or sepconv block: both carry the same options. A sepconv keeps its geometry (kernel,
+ * stride, padding, bias) on its depthwise layer and its filters and fused activation on its
+ * pointwise one; a conv2d keeps all of them on its one conv layer.
+ */
+function readConv(g: Map<string, Layer>, type: 'conv2d' | 'sepconv', geometry: Layer, out: Layer, batchNorm: boolean): ResolvedBlockSpec {
+  const k = cfg(geometry);
+  return resolveBlock({
+    type,
+    filters: cfg(out)['filters'] as number,
+    kernel: scalar(k['kernelSize']),
+    stride: scalar(k['strides']),
+    padding: k['padding'] as 'same' | 'valid',
+    activation: readAct(g, 'act', out),
+    batchNorm,
+    bias: k['useBias'] as boolean,
+  });
+}
+
 function readBlock(g: Map<string, Layer>, model: tfl.LayersModel, i: number): ResolvedBlockSpec {
   const get = (role: string): Layer => {
     const l = g.get(role);
@@ -108,34 +127,8 @@ function readBlock(g: Map<string, Layer>, model: tfl.LayersModel, i: number): Re
       activation: readAct(g, expand ? 'expand_act' : 'dw_act'),
     });
   }
-  if (g.has('dw') && g.has('pw')) {
-    const dw = cfg(get('dw'));
-    const pw = get('pw');
-    return resolveBlock({
-      type: 'sepconv',
-      filters: cfg(pw)['filters'] as number,
-      kernel: scalar(dw['kernelSize']),
-      stride: scalar(dw['strides']),
-      padding: dw['padding'] as 'same' | 'valid',
-      activation: readAct(g, 'act', pw),
-      batchNorm: g.has('dw_bn'),
-      bias: dw['useBias'] as boolean,
-    });
-  }
-  if (g.has('conv')) {
-    const c = get('conv');
-    const k = cfg(c);
-    return resolveBlock({
-      type: 'conv2d',
-      filters: k['filters'] as number,
-      kernel: scalar(k['kernelSize']),
-      stride: scalar(k['strides']),
-      padding: k['padding'] as 'same' | 'valid',
-      activation: readAct(g, 'act', c),
-      batchNorm: g.has('bn'),
-      bias: k['useBias'] as boolean,
-    });
-  }
+  if (g.has('dw') && g.has('pw')) return readConv(g, 'sepconv', get('dw'), get('pw'), g.has('dw_bn'));
+  if (g.has('conv')) return readConv(g, 'conv2d', get('conv'), get('conv'), g.has('bn'));
   if (g.has('dense')) {
     const d = get('dense');
     const k = cfg(d);

@@ -27,8 +27,8 @@ const activation = z.enum(activationNames);
 const padding = z.enum(['same', 'valid']);
 const pos = z.number().int().min(1);
 
-const conv2d = z.strictObject({
-  type: z.literal('conv2d'),
+/** conv2d and sepconv take the same options; only their batchNorm default differs (see resolveBlock). */
+const convOptions = {
   filters: pos,
   kernel: pos.optional(),
   stride: pos.optional(),
@@ -36,17 +36,9 @@ const conv2d = z.strictObject({
   activation: activation.optional(),
   batchNorm: z.boolean().optional(),
   bias: z.boolean().optional(),
-});
-const sepconv = z.strictObject({
-  type: z.literal('sepconv'),
-  filters: pos,
-  kernel: pos.optional(),
-  stride: pos.optional(),
-  padding: padding.optional(),
-  activation: activation.optional(),
-  batchNorm: z.boolean().optional(),
-  bias: z.boolean().optional(),
-});
+};
+const conv2d = z.strictObject({ type: z.literal('conv2d'), ...convOptions });
+const sepconv = z.strictObject({ type: z.literal('sepconv'), ...convOptions });
 const mbconv = z.strictObject({
   type: z.literal('mbconv'),
   filters: pos,
@@ -58,18 +50,9 @@ const mbconv = z.strictObject({
 });
 const batchnorm = z.strictObject({ type: z.literal('batchnorm') });
 const activationBlock = z.strictObject({ type: z.literal('activation'), fn: activation });
-const maxpool = z.strictObject({
-  type: z.literal('maxpool'),
-  size: pos.optional(),
-  stride: pos.optional(),
-  padding: padding.optional(),
-});
-const avgpool = z.strictObject({
-  type: z.literal('avgpool'),
-  size: pos.optional(),
-  stride: pos.optional(),
-  padding: padding.optional(),
-});
+const poolOptions = { size: pos.optional(), stride: pos.optional(), padding: padding.optional() };
+const maxpool = z.strictObject({ type: z.literal('maxpool'), ...poolOptions });
+const avgpool = z.strictObject({ type: z.literal('avgpool'), ...poolOptions });
 const globalavgpool = z.strictObject({ type: z.literal('globalavgpool') });
 const flatten = z.strictObject({ type: z.literal('flatten') });
 const dropout = z.strictObject({ type: z.literal('dropout'), rate: z.number().min(0).lt(1) });

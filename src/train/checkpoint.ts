@@ -18,8 +18,13 @@ export interface EpochMetrics {
   samplesPerSec: number;
 }
 
-/** Everything needed to continue a run where it stopped. */
-export interface TrainState {
+/**
+ * Where a run stands: the numbers a checkpoint's manifest stores as they are, beside the arrays.
+ *
+ * @example
+ * const at: RunPosition = { epoch: 3, globalStep: 1407, seed: 1, batchSize: 128, samples: 60000, stoppedEarly: false };
+ */
+export interface RunPosition {
   /** Epochs completed. */
   epoch: number;
   /** Optimizer steps taken over the whole run (the schedule's position). */
@@ -28,6 +33,15 @@ export interface TrainState {
   batchSize: number;
   samples: number;
   stoppedEarly: boolean;
+}
+
+/** A copy of just the {@link RunPosition} fields (the manifest and the state hold more). */
+function positionOf(p: RunPosition): RunPosition {
+  return { epoch: p.epoch, globalStep: p.globalStep, seed: p.seed, batchSize: p.batchSize, samples: p.samples, stoppedEarly: p.stoppedEarly };
+}
+
+/** Everything needed to continue a run where it stopped. */
+export interface TrainState extends RunPosition {
   history: EpochMetrics[];
   /** Values of `model.weights`, in order. */
   weights: Float32Array[];
@@ -51,17 +65,11 @@ interface Segment {
   length: number;
 }
 
-interface Manifest {
+interface Manifest extends RunPosition {
   format: 'distillery-checkpoint';
   version: 1;
   file: string;
   bytes: number;
-  epoch: number;
-  globalStep: number;
-  seed: number;
-  batchSize: number;
-  samples: number;
-  stoppedEarly: boolean;
   optimizer: { type: OptimizerState['type']; step: number; slots: string[] };
   earlyStopping?: EarlyStoppingState;
   weights: WeightInfo[];
@@ -106,12 +114,7 @@ export function saveCheckpoint(dir: string, state: TrainState, info: readonly We
     version: 1,
     file,
     bytes: all.byteLength,
-    epoch: state.epoch,
-    globalStep: state.globalStep,
-    seed: state.seed,
-    batchSize: state.batchSize,
-    samples: state.samples,
-    stoppedEarly: state.stoppedEarly,
+    ...positionOf(state),
     optimizer: { type: state.optimizer.type, step: state.optimizer.step, slots: slotNames },
     ...(state.earlyStopping ? { earlyStopping: state.earlyStopping } : {}),
     weights: [...info],
@@ -180,12 +183,7 @@ export function loadCheckpoint(dir: string, info?: readonly WeightInfo[]): Train
     else slots[s.slot ?? ''][s.index] = a;
   }
   const state: TrainState = {
-    epoch: m.epoch,
-    globalStep: m.globalStep,
-    seed: m.seed,
-    batchSize: m.batchSize,
-    samples: m.samples,
-    stoppedEarly: m.stoppedEarly,
+    ...positionOf(m),
     history: m.history,
     weights,
     optimizer: { type: m.optimizer.type, step: m.optimizer.step, slots },

@@ -8,27 +8,17 @@
  * (Measured and rejected: the same product as a dilated forward convolution of the transposed
  * input by the transposed dy; it was 0-50% slower on every MNIST/MobileNet-like shape tried.)
  */
-import { backend_util, Conv2DBackpropFilter, getKernel } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasm, f32, view } from './heap.ts';
-import { assert } from '../../core/errors.ts';
+import { asWasm, f32, runKernel, view } from './heap.ts';
+import { convGeometry, type ConvGradAttrs } from './conv_geometry.ts';
 
 function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasm(args.backend);
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: number | [number, number]; pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
-  };
-  assert(attrs.dataFormat !== 'NCHW', () => 'Conv2DBackpropFilter on wasm supports NHWC only');
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides,
-    1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const padT = info.padInfo.top;
-  const padL = info.padInfo.left;
-  const k = kh * kw * ci;
-  const r = n * ho * wo;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  const { n, h, w, ci, ho, wo, co, kh, kw, sh, sw, padT, padL, k, r } =
+    convGeometry(x.shape as [number, number, number, number], attrs.filterShape, attrs, 'Conv2DBackpropFilter');
 
   const cols = backend.makeOutput([1, k, r], 'float32');
   const xs = f32(backend, x);
@@ -61,12 +51,7 @@ function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backen
       }
     }
   }
-  const matmul = getKernel('BatchMatMul', 'wasm');
-  assert(matmul, () => 'wasm BatchMatMul kernel missing');
-  const out = (matmul.kernelFunc as KernelFunc)({
-    inputs: { a: cols, b: view(dy, [1, r, co]) }, backend: args.backend as never,
-    attrs: { transposeA: false, transposeB: false },
-  }) as TensorInfo;
+  const out = runKernel('BatchMatMul', { a: cols, b: view(dy, [1, r, co]) }, { transposeA: false, transposeB: false }, args.backend);
   backend.disposeData(cols.dataId);
   return view(out, [kh, kw, ci, co]);
 }

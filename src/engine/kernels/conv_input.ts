@@ -7,29 +7,18 @@
  * Other strides: dx = col2im(dy · Wᵀ): one plain GEMM gives, for every output pixel, the
  * gradient of each input value it read; a JS pass adds those back onto the input pixels.
  */
-import { backend_util, Conv2DBackpropInput, getKernel } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { asWasm, f32, runKernel, view, zeros } from './heap.ts';
-import { assert } from '../../core/errors.ts';
+import { convGeometry, type ConvGradAttrs } from './conv_geometry.ts';
 
 function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasm(args.backend);
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-  const attrs = args.attrs as unknown as {
-    inputShape: [number, number, number, number]; strides: number | [number, number];
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding; dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
-  assert(attrs.dataFormat !== 'NCHW', () => 'Conv2DBackpropInput on wasm supports NHWC only');
-  const info = backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number],
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const padT = info.padInfo.top;
-  const padL = info.padInfo.left;
-  const k = kh * kw * ci;
-  const r = n * ho * wo;
-  const pads = [kh - 1 - padT, kh - 1 - info.padInfo.bottom, kw - 1 - padL, kw - 1 - info.padInfo.right];
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+  const { n, h, w, ci, ho, wo, co, kh, kw, sh, sw, padT, padB, padL, padR, k, r } =
+    convGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs, 'Conv2DBackpropInput');
+  const pads = [kh - 1 - padT, kh - 1 - padB, kw - 1 - padL, kw - 1 - padR];
   if (sh === 1 && sw === 1 && pads.every((p) => p >= 0)) {
     const flipped = runKernel('Reverse', { x: filter }, { dims: [0, 1] }, args.backend);
     const swapped = runKernel('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, args.backend);
@@ -42,12 +31,7 @@ function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend
     return dx;
   }
 
-  const matmul = getKernel('BatchMatMul', 'wasm');
-  assert(matmul, () => 'wasm BatchMatMul kernel missing');
-  const cols = (matmul.kernelFunc as KernelFunc)({
-    inputs: { a: view(dy, [1, r, co]), b: view(filter, [1, k, co]) }, backend: args.backend as never,
-    attrs: { transposeA: false, transposeB: true },
-  }) as TensorInfo;
+  const cols = runKernel('BatchMatMul', { a: view(dy, [1, r, co]), b: view(filter, [1, k, co]) }, { transposeA: false, transposeB: true }, args.backend);
   const dx = zeros(backend, [...attrs.inputShape]);
   const cs = f32(backend, cols);
   const dxs = f32(backend, dx);

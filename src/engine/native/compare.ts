@@ -1,14 +1,50 @@
 /**
  * Test support for the native kernel pack: run one computation on the `native` backend and on
  * the stock `cpu` backend (TF.js's numerical reference) and compare every output, and count
- * calls into the addon so a test can prove the native path ran. Internal to the engine's tests.
+ * calls into the addon so a test can prove the native path ran. Internal to the engine's tests
+ * (the wasm tests compare through the same functions, see ../reference.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.ts';
-import type { NativeAddon } from './addon.ts';
+import { initEngine } from '../engine.ts';
+import { loadNativeAddon, nativeUnavailableReason, type NativeAddon } from './addon.ts';
 
-/** Inputs as plain arrays so each backend builds its own tensors. */
-export type HostInputs = { values: Float32Array; shape: number[] }[];
+/**
+ * `false` when the pack is built (and the native backend now started), else why the tests skip.
+ *
+ * @example
+ * const skip = await nativeTestSkip();
+ * test('relu', { skip }, () => ...);
+ */
+export async function nativeTestSkip(): Promise<string | false> {
+  if (!loadNativeAddon()) return `native kernel pack unavailable: ${nativeUnavailableReason() ?? 'unknown'}`;
+  await initEngine({ backend: 'native', threads: 2 });
+  return false;
+}
+
+/** A host input: values and shape (float32 unless `dtype` says), so each backend builds its own tensor. */
+export interface HostTensor { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype?: 'float32' | 'int32' | 'bool' }
+
+/** Inputs as host arrays so each backend builds its own tensors. */
+export type HostInputs = HostTensor[];
+
+/** A float32 host tensor, as the random inputs are. */
+export type FloatHost = HostTensor & { values: Float32Array };
+
+/** One output read back to the host, its values as float32 whatever its dtype. */
+export interface HostOutput { values: Float32Array; dtype: tf.DataType; shape: number[] }
+
+/**
+ * Seeded standard-normal values (times `scale`) as a host tensor, drawn from `rng`.
+ *
+ * @example
+ * const x = randomHost(new Rng(1), [3, 4]);
+ */
+export function randomHost(rng: Rng, shape: number[], scale = 1): FloatHost {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal() * scale;
+  return { values, shape };
+}
 
 /**
  * Seeded standard-normal inputs of the given shapes.
@@ -16,40 +52,66 @@ export type HostInputs = { values: Float32Array; shape: number[] }[];
  * @example
  * const inputs = randomInputs(7, [[2, 5, 5, 3], [3, 3, 3, 4]]);
  */
-export function randomInputs(seed: number, shapes: number[][], scale = 1): HostInputs {
+export function randomInputs(seed: number, shapes: number[][], scale = 1): FloatHost[] {
   const rng = new Rng(seed);
-  return shapes.map((shape) => {
-    const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < values.length; i++) values[i] = rng.normal() * scale;
-    return { values, shape };
-  });
+  return shapes.map((shape) => randomHost(rng, shape, scale));
 }
 
-/** Runs `f` on `backend` and reads every output back to the host. */
-export async function runOn(backend: string, inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+/**
+ * Runs `f` on `backend` and copies every output (values, dtype and shape) to the host.
+ *
+ * @example
+ * const [y] = await runOnBackend('cpu', [x], (t) => tf.relu(t)); // y.dtype === 'float32'
+ */
+export async function runOnBackend(backend: string, inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<HostOutput[]> {
   await tf.setBackend(backend);
-  return tf.tidy(() => f(...inputs.map((i) => tf.tensor(i.values, i.shape)))).map((t) => {
-    const v = t.dataSync() as Float32Array;
+  // the cpu backend's first tensor prints a banner about tfjs-node: noise in test output
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  const outs = tf.tidy(() => {
+    const r = f(...inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype ?? 'float32')));
+    return Array.isArray(r) ? r : [r];
+  });
+  return outs.map((t) => {
+    const v = { values: Float32Array.from(t.dataSync() as ArrayLike<number>), dtype: t.dtype, shape: [...t.shape] };
     t.dispose();
     return v;
   });
 }
 
 /**
- * The largest |native - cpu| over all outputs, relative to max(1, |cpu|) element-wise;
- * Infinity when the outputs differ in number or size or a value is NaN on one side only.
+ * Runs `f` on `backend` and reads every output's values back to the host.
  *
  * @example
- * const err = await nativeVsCpu(inputs, (x, w) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')]);
- * assert.ok(err < 1e-4);
+ * const [dx] = await runOn('native', inputs, (x) => [tf.grad((t) => tf.sum(tf.relu(t)))(x)]);
  */
-export async function nativeVsCpu(inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<number> {
-  const ref = await runOn('cpu', inputs, f);
-  const got = await runOn('native', inputs, f);
-  return worstError(ref, got);
+export async function runOn(backend: string, inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  return (await runOnBackend(backend, inputs, f)).map((o) => o.values);
 }
 
-/** The largest element-wise error of `got` against `ref`, relative to max(1, |ref|). */
+/**
+ * The largest |native - cpu| over all outputs, relative to max(1, |cpu|) element-wise;
+ * Infinity when the outputs differ in number, dtype or shape or a value is NaN on one side only.
+ *
+ * @example
+ * const err = await nativeVsCpu(inputs, (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'));
+ * assert.ok(err < 1e-4);
+ */
+export async function nativeVsCpu(inputs: HostInputs, f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const ref = await runOnBackend('cpu', inputs, f);
+  const got = await runOnBackend('native', inputs, f);
+  const alike = (a: HostOutput, b: HostOutput | undefined): boolean => b !== undefined && a.dtype === b.dtype && tf.util.arraysEqual(a.shape, b.shape);
+  if (ref.length !== got.length || !ref.every((r, o) => alike(r, got[o]))) return Infinity;
+  return worstError(ref.map((r) => r.values), got.map((g) => g.values));
+}
+
+/**
+ * The largest element-wise error of `got` against `ref`, relative to max(1, |ref|): 0 where
+ * the values are equal (infinities included) or both NaN, Infinity where only one is NaN or the
+ * outputs differ in number or length.
+ *
+ * @example
+ * worstError([Float32Array.of(1, 2)], [Float32Array.of(1, 2.5)]); // 0.25
+ */
 export function worstError(ref: Float32Array[], got: Float32Array[]): number {
   let worst = 0;
   if (ref.length !== got.length) return Infinity;
@@ -58,7 +120,7 @@ export function worstError(ref: Float32Array[], got: Float32Array[]): number {
     const b = got[o]!;
     if (a.length !== b.length) return Infinity;
     for (let i = 0; i < a.length; i++) {
-      if (Number.isNaN(a[i]!) && Number.isNaN(b[i]!)) continue;
+      if (a[i] === b[i] || (Number.isNaN(a[i]!) && Number.isNaN(b[i]!))) continue;
       const e = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!));
       if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
     }

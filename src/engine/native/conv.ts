@@ -74,6 +74,18 @@ export function stockKernel(name: string): tf.KernelFunc {
   };
 }
 
+/**
+ * A native kernel that hands every call it does not cover (`f` answers null) to the stock cpu
+ * kernel of the same name ({@link stockKernel}).
+ *
+ * @example
+ * withFallback('MaxPool', (args) => (args.inputs['x']!.shape.length === 4 ? runNative(args) : null));
+ */
+export function withFallback(kernelName: string, f: (args: KernelArgs) => tf.TensorInfo | null): tf.KernelConfig {
+  const stock = stockKernel(kernelName);
+  return { kernelName, backendName: 'native', kernelFunc: (args) => f(args) ?? stock(args) };
+}
+
 /** Whether every tensor is float32 and non-empty (what the native kernels accept). */
 export function allFloat(...ts: Array<tf.TensorInfo | undefined | null>): boolean {
   return ts.every((t) => t == null || (t.dtype === 'float32' && t.shape.every((d) => d > 0)));
@@ -96,6 +108,20 @@ function geometry(info: tf.backend_util.Conv2DInfo, groups: number, act = 0, bia
 
 type Dims4 = [number, number, number, number];
 
+/** The attrs every conv kernel (forward and both gradients, plain and depthwise) shares. */
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function convInfo(xShape: number[], filterShape: number[], at: ConvAttrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(xShape as Dims4, filterShape as Dims4, at.strides, at.dilations ?? 1, at.pad,
+    at.dimRoundingMode, depthwise);
+}
+
 /**
  * Native conv kernels: Conv2D, FusedConv2D (bias + linear/relu/relu6), Conv2DBackpropInput,
  * Conv2DBackpropFilter, and their depthwise counterparts, on oneDNN's NHWC convolution
@@ -108,20 +134,13 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
   if (typeof addon['conv2d'] !== 'function') return [];
   const a = addon as unknown as ConvAddon;
   usePool(addon);
-  const cfg = (kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => ({ kernelName, backendName: 'native', kernelFunc });
-
   const forward = (args: KernelArgs, depthwise: boolean, fused: boolean): tf.TensorInfo | null => {
     const backend = args.backend as MathBackendCPU;
     const { x, filter, bias } = args.inputs as Record<string, tf.TensorInfo>;
-    const at = args.attrs as unknown as {
-      strides: number | [number, number]; pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-      dataFormat?: 'NHWC' | 'NCHW'; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      activation?: string;
-    };
+    const at = args.attrs as unknown as ConvAttrs & { activation?: string };
     const act = ACT[at.activation ?? 'linear'];
     if (!x || !filter || at.dataFormat === 'NCHW' || act === undefined || !allFloat(x, filter, bias)) return null;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as Dims4, filter.shape as Dims4, at.strides,
-      at.dilations ?? 1, at.pad, at.dimRoundingMode, depthwise);
+    const info = convInfo(x.shape, filter.shape, at, depthwise);
     const biasSize = bias ? tf.util.sizeFromShape(bias.shape) : 0;
     if (bias && biasSize !== 1 && biasSize !== info.outChannels) return null;
     let b: Float32Array | undefined;
@@ -136,50 +155,36 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
     return backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 
-  const withFallback = (name: string, f: (args: KernelArgs) => tf.TensorInfo | null): tf.KernelConfig => {
-    const stock = stockKernel(name);
-    return cfg(name, (args) => f(args) ?? stock(args));
-  };
-
-  const backwardData = (args: KernelArgs, depthwise: boolean): tf.TensorInfo | null => {
+  /**
+   * Both gradients: a kernel gets one of x and the filter as a tensor and the other, the one it
+   * differentiates with respect to, as a shape attr; the forward geometry comes from the two.
+   */
+  const backward = (args: KernelArgs, depthwise: boolean, wrt: 'input' | 'filter'): tf.TensorInfo | null => {
     const backend = args.backend as MathBackendCPU;
-    const { dy, filter } = args.inputs as Record<string, tf.TensorInfo>;
-    const at = args.attrs as unknown as {
-      inputShape: Dims4; strides: number | [number, number]; pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-      dataFormat?: 'NHWC' | 'NCHW'; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    if (!dy || !filter || at.dataFormat === 'NCHW' || !allFloat(dy, filter)) return null;
-    const info = tf.backend_util.computeConv2DInfo(at.inputShape, filter.shape as Dims4, at.strides,
-      at.dilations ?? 1, at.pad, at.dimRoundingMode, depthwise);
-    const dx = allocOutput(at.inputShape.reduce((s, d) => s * d, 1));
-    a.conv2dBackwardData(valuesOf(backend, dy), valuesOf(backend, filter), dx, geometry(info, depthwise ? info.inChannels : 1));
-    return backend.makeTensorInfo(at.inputShape, 'float32', dx);
-  };
-
-  const backwardFilter = (args: KernelArgs, depthwise: boolean): tf.TensorInfo | null => {
-    const backend = args.backend as MathBackendCPU;
-    const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
-    const at = args.attrs as unknown as {
-      filterShape: Dims4; strides: number | [number, number]; pad: tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
-      dataFormat?: 'NHWC' | 'NCHW'; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    if (!x || !dy || at.dataFormat === 'NCHW' || !allFloat(x, dy)) return null;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as Dims4, at.filterShape, at.strides,
-      at.dilations ?? 1, at.pad, at.dimRoundingMode, depthwise);
-    const dw = allocOutput(at.filterShape.reduce((s, d) => s * d, 1));
-    a.conv2dBackwardFilter(valuesOf(backend, x), valuesOf(backend, dy), dw, geometry(info, depthwise ? info.inChannels : 1));
-    return backend.makeTensorInfo(at.filterShape, 'float32', dw);
+    const { dy, x, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const at = args.attrs as unknown as ConvAttrs & { inputShape: Dims4; filterShape: Dims4 };
+    const given = wrt === 'input' ? filter : x;
+    if (!dy || !given || at.dataFormat === 'NCHW' || !allFloat(dy, given)) return null;
+    const xShape = wrt === 'input' ? at.inputShape : given.shape;
+    const filterShape = wrt === 'input' ? given.shape : at.filterShape;
+    const outShape = wrt === 'input' ? xShape : filterShape;
+    const info = convInfo(xShape, filterShape, at, depthwise);
+    const out = allocOutput(outShape.reduce((s, d) => s * d, 1));
+    const geo = geometry(info, depthwise ? info.inChannels : 1);
+    if (wrt === 'input') a.conv2dBackwardData(valuesOf(backend, dy), valuesOf(backend, given), out, geo);
+    else a.conv2dBackwardFilter(valuesOf(backend, given), valuesOf(backend, dy), out, geo);
+    return backend.makeTensorInfo(outShape, 'float32', out);
   };
 
   return [
     withFallback('Conv2D', (args) => forward(args, false, false)),
     withFallback('FusedConv2D', (args) => forward(args, false, true)),
-    withFallback('Conv2DBackpropInput', (args) => backwardData(args, false)),
-    withFallback('Conv2DBackpropFilter', (args) => backwardFilter(args, false)),
+    withFallback('Conv2DBackpropInput', (args) => backward(args, false, 'input')),
+    withFallback('Conv2DBackpropFilter', (args) => backward(args, false, 'filter')),
     withFallback('DepthwiseConv2dNative', (args) => forward(args, true, false)),
     withFallback('FusedDepthwiseConv2D', (args) => forward(args, true, true)),
-    withFallback('DepthwiseConv2dNativeBackpropInput', (args) => backwardData(args, true)),
-    withFallback('DepthwiseConv2dNativeBackpropFilter', (args) => backwardFilter(args, true)),
+    withFallback('DepthwiseConv2dNativeBackpropInput', (args) => backward(args, true, 'input')),
+    withFallback('DepthwiseConv2dNativeBackpropFilter', (args) => backward(args, true, 'filter')),
   ];
 }
 
@@ -192,6 +197,6 @@ export function convKernels(addon: NativeAddon): tf.KernelConfig[] {
  */
 export function convImplementation(addon: NativeAddon, xShape: Dims4, filterShape: Dims4, strides: number,
   pad: 'same' | 'valid', kind: 0 | 1 | 2, depthwise = false): string {
-  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, 1, pad, undefined, depthwise);
+  const info = convInfo(xShape, filterShape, { strides, pad }, depthwise);
   return (addon as unknown as ConvAddon).convImpl(geometry(info, depthwise ? info.inChannels : 1), kind);
 }

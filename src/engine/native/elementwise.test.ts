@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcastPlan } from './elementwise.ts';
 import { reducePlan, swapPlan } from './elementwise-reduce.ts';
-import { nativeTestSkip, nativeVsCpu, randomHost, Rng } from './elementwise-testing.ts';
-import type { HostTensor } from './elementwise-testing.ts';
+import { Rng } from '../../core/rng.ts';
+import { nativeTestSkip, nativeVsCpu, randomHost } from './compare.ts';
+import type { HostTensor } from './compare.ts';
 
 const skip = await nativeTestSkip();
 const rng = new Rng(11);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from './addon.ts';
-import { nativeTestSkip, nativeVsCpu, randomHost, Rng } from './elementwise-testing.ts';
+import { Rng } from '../../core/rng.ts';
+import { nativeTestSkip, nativeVsCpu, randomHost } from './compare.ts';
 
 const skip = await nativeTestSkip();
 const rng = new Rng(7);

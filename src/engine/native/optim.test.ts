@@ -11,7 +11,8 @@ import { loadCheckpoint } from '../../train/checkpoint.ts';
 import { readWeights } from '../../train/weights.ts';
 import { buildModel, loadModel, saveModel } from '../../models/index.ts';
 import { loadMnist } from '../../data/index.ts';
-import { nativeTestSkip, randomHost, Rng } from './elementwise-testing.ts';
+import { Rng } from '../../core/rng.ts';
+import { nativeTestSkip, randomHost } from './compare.ts';
 
 const skip = await nativeTestSkip();
 

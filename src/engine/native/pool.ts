@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.ts';
-import { allFloat, allocOutput, stockKernel, valuesOf } from './conv.ts';
+import { allFloat, allocOutput, valuesOf, withFallback } from './conv.ts';
 
 /** The pooling functions in the addon (native/src/pool.cc). */
 interface PoolAddon {
@@ -41,46 +41,32 @@ const size = (shape: number[]): number => shape.reduce((s, d) => s * d, 1);
 export function poolKernels(addon: NativeAddon): tf.KernelConfig[] {
   if (typeof addon['maxPool'] !== 'function') return [];
   const a = addon as unknown as PoolAddon;
-  const cfg = (kernelName: string, f: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | null): tf.KernelConfig => {
-    const stock = stockKernel(kernelName);
-    return { kernelName, backendName: 'native', kernelFunc: (args) => f(args) ?? stock(args) };
-  };
+  // MaxPool and AvgPool differ only in the addon function they call; so do their gradients
+  const forward = (kernelName: string, run: (x: Float32Array, y: Float32Array, geo: Int32Array) => void): tf.KernelConfig =>
+    withFallback(kernelName, ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      if (x.shape.length !== 4 || !allFloat(x)) return null;
+      const { info, geo } = poolInfo(x.shape, attrs as unknown as PoolAttrs);
+      const b = backend as MathBackendCPU;
+      const y = allocOutput(size(info.outShape));
+      run(valuesOf(b, x), y, geo);
+      return b.makeTensorInfo(info.outShape, 'float32', y);
+    });
+  const backward = (kernelName: string, run: (dy: Float32Array, x: Float32Array, dx: Float32Array, geo: Int32Array) => void): tf.KernelConfig =>
+    withFallback(kernelName, ({ inputs, backend, attrs }) => {
+      const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+      if (input.shape.length !== 4 || !allFloat(dy, input)) return null;
+      const { geo } = poolInfo(input.shape, attrs as unknown as PoolAttrs);
+      const b = backend as MathBackendCPU;
+      const dx = allocOutput(size(input.shape));
+      run(valuesOf(b, dy), valuesOf(b, input), dx, geo);
+      return b.makeTensorInfo(input.shape, 'float32', dx);
+    });
   return [
-    cfg('MaxPool', ({ inputs, backend, attrs }) => {
-      const { x } = inputs as { x: tf.TensorInfo };
-      if (x.shape.length !== 4 || !allFloat(x)) return null;
-      const { info, geo } = poolInfo(x.shape, attrs as unknown as PoolAttrs);
-      const b = backend as MathBackendCPU;
-      const y = allocOutput(size(info.outShape));
-      a.maxPool(valuesOf(b, x), y, geo);
-      return b.makeTensorInfo(info.outShape, 'float32', y);
-    }),
-    cfg('AvgPool', ({ inputs, backend, attrs }) => {
-      const { x } = inputs as { x: tf.TensorInfo };
-      if (x.shape.length !== 4 || !allFloat(x)) return null;
-      const { info, geo } = poolInfo(x.shape, attrs as unknown as PoolAttrs);
-      const b = backend as MathBackendCPU;
-      const y = allocOutput(size(info.outShape));
-      a.avgPool(valuesOf(b, x), y, geo);
-      return b.makeTensorInfo(info.outShape, 'float32', y);
-    }),
-    cfg('MaxPoolGrad', ({ inputs, backend, attrs }) => {
-      const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-      if (input.shape.length !== 4 || !allFloat(dy, input)) return null;
-      const { geo } = poolInfo(input.shape, attrs as unknown as PoolAttrs);
-      const b = backend as MathBackendCPU;
-      const dx = allocOutput(size(input.shape));
-      a.maxPoolGrad(valuesOf(b, dy), valuesOf(b, input), dx, geo);
-      return b.makeTensorInfo(input.shape, 'float32', dx);
-    }),
-    cfg('AvgPoolGrad', ({ inputs, backend, attrs }) => {
-      const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-      if (input.shape.length !== 4 || !allFloat(dy, input)) return null;
-      const { geo } = poolInfo(input.shape, attrs as unknown as PoolAttrs);
-      const b = backend as MathBackendCPU;
-      const dx = allocOutput(size(input.shape));
-      a.avgPoolGrad(valuesOf(b, dy), dx, geo);
-      return b.makeTensorInfo(input.shape, 'float32', dx);
-    }),
+    forward('MaxPool', (x, y, geo) => a.maxPool(x, y, geo)),
+    forward('AvgPool', (x, y, geo) => a.avgPool(x, y, geo)),
+    backward('MaxPoolGrad', (dy, x, dx, geo) => a.maxPoolGrad(dy, x, dx, geo)),
+    // an average's gradient does not depend on the input's values, only on its shape
+    backward('AvgPoolGrad', (dy, _x, dx, geo) => a.avgPoolGrad(dy, dx, geo)),
   ];
 }
