@@ -13,7 +13,7 @@ function storeFlag(opts: Record<string, unknown>): string {
 }
 
 /** Human progress for a search: one line per finished trial on stderr, besides the usual events. */
-function trialLines(inner: Reporter, stream: NodeJS.WriteStream = process.stderr): Reporter {
+export function trialLines(inner: Reporter, stream: NodeJS.WriteStream = process.stderr): Reporter {
   return (e) => {
     if (e.event === ('trial_done' as string)) {
       const o = e['objectives'] as Record<string, number> | null;
@@ -23,7 +23,8 @@ function trialLines(inner: Reporter, stream: NodeJS.WriteStream = process.stderr
       const acc = e['valAccuracy'];
       stream.write(`trial ${String(e['number'])} epoch ${Number(e['step']) + 1}: loss ${Number(e['loss']).toFixed(4)}${typeof acc === 'number' ? `  val_acc ${acc.toFixed(4)}` : ''}\n`);
     } else if (e.event === ('trial_start' as string)) {
-      stream.write(`trial ${String(e['number'])}: ${JSON.stringify(e['params'])}\n`);
+      const attempt = Number(e['attempt'] ?? 1);
+      stream.write(`trial ${String(e['number'])}: ${JSON.stringify(e['params'])}${attempt > 1 ? ` (attempt ${attempt})` : ''}\n`);
     }
     inner(e);
   };
@@ -34,8 +35,8 @@ function showJson(s: StudySummary): string {
 }
 
 /**
- * `distillery search --config FILE --store study.db [--resume] [--set k=v] [--table FILE --objectives c:max,...]`
- * runs a study; `distillery search show --store study.db [--json]` prints its trials and front.
+ * `distillery search --config FILE --store study.db [--resume] [--set k=v] [--table FILE --objectives c:max,...]
+ * [--workers N] [--executor redis://…]` runs a study (inline, on N local processes, or through Redis); `distillery search show --store study.db [--json]` prints its trials and front.
  * The lead adds these to the CLI's command list.
  */
 export const searchCommands: CommandSpec[] = [
@@ -52,7 +53,9 @@ export const searchCommands: CommandSpec[] = [
       { flags: '--objectives <list>', description: 'with --table: columns and directions, e.g. c10_valid_12ep:max,lat_ms_pixel3:min' },
       { flags: '--study <name>', description: 'with show: the study to print (default: the latest)' },
       { flags: '--backend <name>', description: `engine: ${BACKENDS.join(' | ')} (default auto)` },
-      { flags: '--threads <n>', description: 'threads for the wasm engine' },
+      { flags: '--threads <n>', description: 'threads for the wasm engine (with --workers: per worker, default 1)' },
+      { flags: '--workers <n>', description: 'train N trials at once on N local worker processes (with --executor: trials kept queued in Redis, default 2)' },
+      { flags: '--executor <url>', description: 'redis://[:password@]host:port[/db]: queue trials for `distillery worker --redis URL` processes (BullMQ)' },
     ],
     async run(args, opts, flags: GlobalFlags) {
       const store = storeFlag(opts);
@@ -76,6 +79,10 @@ export const searchCommands: CommandSpec[] = [
       if ((opts['table'] === undefined) !== (opts['objectives'] === undefined) && opts['resume'] !== true) {
         throw new DistilleryError('CLI_TABLE', '--table and --objectives go together', 'pass both, e.g. --table bench/data/nb201-cifar10.csv --objectives c10_valid_12ep:max', '--objectives');
       }
+      const workers = opts['workers'] === undefined ? undefined : Number(opts['workers']);
+      if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
+        throw new DistilleryError('CLI_NUMBER', `--workers ${String(opts['workers'])}: expected a positive integer`, 'for example --workers 2', '--workers');
+      }
       const summary = await search({
         store,
         resume: opts['resume'] === true,
@@ -85,6 +92,8 @@ export const searchCommands: CommandSpec[] = [
         ...(typeof opts['config'] === 'string' ? { config: opts['config'] } : {}),
         ...(typeof opts['table'] === 'string' ? { table: opts['table'] } : {}),
         ...(typeof opts['objectives'] === 'string' ? { objectives: opts['objectives'] } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        ...(typeof opts['executor'] === 'string' ? { executor: opts['executor'] } : {}),
       });
       if (!flags.json) process.stdout.write(formatSummary(summary));
     },

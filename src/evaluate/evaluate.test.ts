@@ -13,6 +13,7 @@ import { applyTrainSettings } from './settings.ts';
 import { createModelEvaluator, failureReason } from './model.ts';
 import { measureLatency } from './latency.ts';
 import { loadModel } from '../models/index.ts';
+import type { LatencyTable } from '../deploy/predict/table.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-eval-'));
 
@@ -111,4 +112,31 @@ test('teacherMetrics: the teacher scored on the same held-out split as the candi
   await ev.dispose();
   const none = await createModelEvaluator({ space, data, train, seed: 1, objectives: [{ metric: 'accuracy', direction: 'max' }], limits: [] });
   assert.equal(await none.teacherMetrics(), undefined);
+});
+
+test('predictedLatencyMs: a latency table applied to the spec, checked before training', async () => {
+  // A table whose only knowledge is a per-block line in MACs (1 µs per 1,000 MACs): the
+  // prediction of the u-unit MLP is then (784u + 10u) MACs of its two dense blocks.
+  const table: LatencyTable = {
+    version: 1, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 2, cpuModel: 'test', platform: 'linux' }, createdAt: '',
+    entries: {}, fits: { '*': { coef: [0, 1e-6, 0, 0], n: 1 } }, emptyMs: {}, emptyFit: [0, 0], scale: 1, kindScales: {}, overheadMs: 0,
+  };
+  const ev = await createModelEvaluator({
+    space, data, train, seed: 1,
+    objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'predictedLatencyMs', direction: 'min' }],
+    limits: parseLimits(['predictedLatencyMs<=0.03']),
+    latencyTable: table,
+  });
+  const small = ev.check(units(32));
+  assert.ok(Math.abs(small.metrics['predictedLatencyMs']! - 794 * 32 * 1e-6) < 1e-9, String(small.metrics['predictedLatencyMs']));
+  assert.equal(small.violation, 0);
+  const big = ev.check(units(64));
+  assert.ok(big.violation > 0);
+  assert.match(big.reason!, /predictedLatencyMs 0\.05082 breaks predictedLatencyMs<=0\.03/);
+  const out = await ev.evaluate({ trialId: 9, candidate: units(64), epochs: 1 });
+  assert.equal(out.state, 'infeasible', 'no training for a candidate the table rules out');
+  await assert.rejects(
+    createModelEvaluator({ space, data, train, seed: 1, objectives: [{ metric: 'predictedLatencyMs', direction: 'min' }], limits: [] }),
+    (e) => isDistilleryError(e) && e.code === 'SEARCH_PREDICTOR',
+  );
 });

@@ -16,6 +16,9 @@ import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
 import type { Candidate, Direction } from '../search/types.ts';
 import { exportCandidate, measureLatency } from './latency.ts';
+// The predictor is pure (a table applied to a spec); it lives with the deploy stage that profiles devices.
+import { predictLatency } from '../deploy/predict/table.ts';
+import type { LatencyTable } from '../deploy/predict/table.ts';
 import type { LatencyOptions, QUANTIZE_PRECISIONS } from './latency.ts';
 
 type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
@@ -43,6 +46,11 @@ export interface ModelEvaluatorConfig {
    * and, on the onnx runtime, `latencyMs` times the quantized export (`latencyMsFp32` the fp32 one).
    */
   quantize?: QuantizePrecision | undefined;
+  /**
+   * A device's latency table (`distillery profile-device`): each candidate's `predictedLatencyMs`
+   * comes from its spec, before any training, so a limit on it costs an infeasible candidate nothing.
+   */
+  latencyTable?: LatencyTable | undefined;
 }
 
 /** Training samples that calibrate a candidate's int8 export: enough for stable ranges, few enough to be quick. */
@@ -74,6 +82,9 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
   const timed = config.limits.some((l) => l.metric === 'latencyMs') || config.objectives.some((o) => o.metric === 'latencyMs');
   if (config.quantize && timed && config.latency && config.latency.runtime !== 'onnx') {
     throw new DistilleryError('CONFIG_INVALID', `quantize: ${config.quantize} latency is measured on the quantized ONNX export, but latency.runtime is ${config.latency.runtime}`, 'set latency.runtime: onnx (TF.js dequantizes weights when it loads them, so its latency is the fp32 one)', 'quantize');
+  }
+  if (!config.latencyTable && (config.limits.some((l) => l.metric === 'predictedLatencyMs') || config.objectives.some((o) => o.metric === 'predictedLatencyMs'))) {
+    throw new DistilleryError('SEARCH_PREDICTOR', 'predictor: predictedLatencyMs is an objective or a limit but no latency table is named', 'add predictor: { table: table.json } (write the table with `distillery profile-device --runtime R --space SPACE --out table.json`)', 'predictor');
   }
   const data = await loadData(config.data, { baseDir, seed: config.seed });
   const held = data.validation ?? data.test;
@@ -133,7 +144,8 @@ export class ModelEvaluator implements Evaluator {
       throw e;
     }
     if (!m.model) throw new DistilleryError('SEARCH_NO_MODEL', 'space.template.model: the space has no model template, so there is nothing to train', 'add space.template.model, or evaluate from a table (--table)', 'space.template.model');
-    const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses);
+    const table = this.config.latencyTable;
+    const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses, table ? (spec) => predictLatency({ ...spec, input: [...shape] }, table).ms : undefined);
     const spec = { model: m.model, train: m.train };
     if (r.ok) return { violation: 0, metrics: r.metrics, spec };
     const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');

@@ -3,8 +3,11 @@ import type { ModelSpec } from '../models/spec.ts';
 import { modelCost } from '../models/cost.ts';
 import type { Candidate, Strategy, TrialResult } from './types.ts';
 
-/** Metrics a limit may name; those marked in {@link SPEC_METRICS} are known before training. */
-export const METRICS = ['params', 'macs', 'bytesFp32', 'bytesFp16', 'bytesInt8', 'latencyMs', 'accuracy'] as const;
+/**
+ * Metrics a limit may name; those in {@link SPEC_METRICS} are known before training, and so is
+ * `predictedLatencyMs` (a device's latency table applied to the spec) when the study has a table.
+ */
+export const METRICS = ['params', 'macs', 'bytesFp32', 'bytesFp16', 'bytesInt8', 'latencyMs', 'predictedLatencyMs', 'accuracy'] as const;
 /** One of {@link METRICS}. */
 export type MetricName = (typeof METRICS)[number];
 /** The metrics computable from the model spec alone. */
@@ -69,21 +72,25 @@ export function specMetrics(model: ModelSpec, inputShape?: readonly number[], nu
 export interface SpecCheck {
   ok: boolean;
   violation: number;
-  metrics: Record<SpecMetricName, number>;
+  metrics: Record<SpecMetricName, number> & { predictedLatencyMs?: number };
   /** The limits that failed. */
   failed: Limit[];
 }
 
 /**
  * Checks the limits that need no training against a model spec; limits on other metrics
- * (latency, accuracy) are left for after evaluation.
+ * (measured latency, accuracy) are left for after evaluation. With `predictLatency` (a device's
+ * latency table), `predictedLatencyMs` is known from the spec too, and checked here.
  *
  * @example
  * checkSpecLimits(spec, parseLimits(['macs<=2e6']), [28, 28, 1], 10).ok;
+ * checkSpecLimits(spec, parseLimits(['predictedLatencyMs<=2']), [28, 28, 1], 10, (m) => predictLatency(m, table).ms);
  */
-export function checkSpecLimits(model: ModelSpec, limits: readonly Limit[], inputShape?: readonly number[], numClasses?: number): SpecCheck {
-  const metrics = specMetrics(model, inputShape, numClasses);
-  const pre = limits.filter((l) => (SPEC_METRICS as readonly string[]).includes(l.metric));
+export function checkSpecLimits(model: ModelSpec, limits: readonly Limit[], inputShape?: readonly number[], numClasses?: number, predictLatency?: (model: ModelSpec) => number): SpecCheck {
+  const metrics: SpecCheck['metrics'] = specMetrics(model, inputShape, numClasses);
+  const known: readonly string[] = predictLatency ? [...SPEC_METRICS, 'predictedLatencyMs'] : SPEC_METRICS;
+  if (predictLatency) metrics.predictedLatencyMs = predictLatency(model);
+  const pre = limits.filter((l) => known.includes(l.metric));
   const failed = pre.filter((l) => violation(metrics, [l]) > 0);
   return { ok: failed.length === 0, violation: violation(metrics, pre), metrics, failed };
 }
@@ -144,5 +151,5 @@ export function withLimits(
   };
 }
 
-const label = (m: MetricName): string => ({ params: 'params', macs: 'MACs', bytesFp32: 'fp32 bytes', bytesFp16: 'fp16 bytes', bytesInt8: 'int8 bytes', latencyMs: 'latency (ms)', accuracy: 'accuracy' })[m];
+const label = (m: MetricName): string => ({ params: 'params', macs: 'MACs', bytesFp32: 'fp32 bytes', bytesFp16: 'fp16 bytes', bytesInt8: 'int8 bytes', latencyMs: 'latency (ms)', predictedLatencyMs: 'predicted latency (ms)', accuracy: 'accuracy' })[m];
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));

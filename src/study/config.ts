@@ -75,6 +75,12 @@ export const studyConfigSchema = z
      * the quantized size with the `bytesInt8` / `bytesFp16` metrics.
      */
     quantize: z.enum(QUANTIZE_PRECISIONS).optional(),
+    /**
+     * A device's latency table (`distillery profile-device --runtime R --space SPACE --out FILE`):
+     * `predictedLatencyMs` becomes a metric known from the spec alone, so a limit on it rejects a
+     * candidate before any training, and an objective on it needs no timing runs.
+     */
+    predictor: z.object({ table: z.string().min(1) }).strict().optional(),
     /** Zero-cost pre-ranking: draw `sample` candidates, train only the best `keep` by the proxy. */
     preRank: z.object({ proxy: z.enum(['naswot', 'synflow']), sample: int.min(2), keep: int.min(1) }).strict().optional(),
     /** A tabular benchmark to read objectives from (objectives then name its columns). */

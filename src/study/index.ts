@@ -1,7 +1,8 @@
 /**
- * The study: ask -> evaluate -> tell over a store, with an executor in between (inline now;
- * worker pools and Redis later, since results are idempotent by trial id), resumable after a
- * crash, with zero-cost pre-ranking, pruning, and a summary of the front.
+ * The study: ask -> evaluate -> tell over a store, with an executor in between (inline, a pool
+ * of local worker processes, or Redis workers through BullMQ; results are idempotent by trial
+ * id), asynchronous (several trials in flight), resumable after a crash, with zero-cost
+ * pre-ranking, pruning, and a summary of the front.
  *
  * @example
  * import { search, showStudy } from './study/index.ts';
@@ -11,7 +12,9 @@
 export { loadStudyConfig, prunerConfigSchema, studyConfigSchema } from './config.ts';
 export type { StudyConfig } from './config.ts';
 export { InlineExecutor } from './executor.ts';
-export type { Executor, TrialHooks, TrialSpec } from './executor.ts';
+export type { Executor, FrozenStudy, TrialHooks, TrialSpec, TrialStatus } from './executor.ts';
+export { PoolExecutor, RedisExecutor, startWorker, TrialRunner, WORKER_SETTINGS } from './executors/index.ts';
+export type { PoolOptions, RedisExecutorOptions, WorkerHandle, WorkerOptions } from './executors/index.ts';
 export { prepareStudy } from './setup.ts';
 export type { PrepareOptions, StudySetup } from './setup.ts';
 export { runStudy } from './loop.ts';

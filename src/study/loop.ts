@@ -8,7 +8,7 @@ import { HyperbandPruner, preRank as rankByProxy, withLimits } from '../search/i
 import type { Candidate, StrategyState, TrialResult } from '../search/types.ts';
 import type { NewTrial, Store, StudyRecord, TrialRecord } from '../store/index.ts';
 import { InlineExecutor } from './executor.ts';
-import type { Executor } from './executor.ts';
+import type { Executor, TrialSpec } from './executor.ts';
 import type { StudySetup } from './setup.ts';
 import { summarizeStudy } from './summary.ts';
 import type { StudySummary } from './summary.ts';
@@ -21,7 +21,10 @@ export interface RunStudyOptions {
   reporter?: Reporter;
   /** Default: an {@link InlineExecutor} over the setup's evaluator. */
   executor?: Executor;
-  /** Folder for the trials' saved models; default `<store>.artifacts` beside the store. */
+  /**
+   * Folder for the trials' saved models, one sub-folder per study (a store may hold several, and
+   * their trial numbers overlap): default `<store>.artifacts/<study>/trial-<n>` beside the store.
+   */
   artifactsDir?: string;
   /** What the store keeps as the study's config (default: the setup's config). */
   frozen?: unknown;
@@ -43,14 +46,19 @@ function emit(report: Reporter, e: { event: string; [k: string]: unknown }): voi
 /**
  * The study loop: ask -> evaluate -> tell, until `budget.trials` trials have trained (complete,
  * pruned or failed: infeasible candidates cost no training and do not count) or `budget.seconds`
- * have passed. Each ask is stored atomically with the trials it produced (infeasible ones
+ * have passed. Up to `executor.capacity` trials run at once: the strategy is asked again while
+ * trials run (it avoids candidates already asked) and told results in completion order; no more
+ * trials start than the budget has left, counting those in flight. This process is the only
+ * writer of the store: remote trials' epochs and retries come back through the executor's hooks. Each ask is stored atomically with the trials it produced (infeasible ones
  * included) and a snapshot of the strategy; each tell with the finished trial and a new snapshot.
  *
  * Resume (`resume: true`, after a crash or kill -9): the strategy is restored from the last
  * snapshot; a trial left `running` is re-run under the same trial id and number (its metrics
  * cleared, `attempts` incremented, its seed unchanged so it trains as it would have), then the
- * loop continues. A finished trial never runs again. Events: `start`, `trial_start`,
- * `trial_epoch`, `trial_done` (state, objectives, reason), `done` (pareto, counts, hypervolume).
+ * loop continues. A finished trial never runs again. On an executor whose trials outlive this
+ * process (Redis), a trial already queued or finished there is re-attached to, not rerun. Events: `start`, `trial_start`,
+ * `trial_epoch`, `trial_done` (state, objectives, reason), `done` (pareto, counts, hypervolume,
+ * executor kind and capacity as `executor` and `workers`).
  *
  * @example
  * const setup = await prepareStudy(config, { baseDir });
@@ -65,7 +73,7 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
   const directions = setup.objectives.map((o) => o.direction);
   const names = setup.objectives.map((o) => o.name);
   const artifacts = opts.artifactsDir ?? `${store.path.replace(/\.(db|sqlite3?)$/, '')}.artifacts`;
-  const executor = opts.executor ?? new InlineExecutor(setup.evaluator);
+  const executor: Executor = opts.executor ?? new InlineExecutor(setup.evaluator);
 
   let study: StudyRecord;
   const strategy = setup.makeStrategy();
@@ -104,22 +112,31 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
   let trained = c0.complete + c0.pruned + c0.failed;
   emit(report, { event: 'start', command: 'search', study: study.name, store: store.path, resume: opts.resume ?? false, trials: budget.trials, done: trained });
 
-  const runTrial = async (t: TrialRecord): Promise<void> => {
-    emit(report, { event: 'trial_start', trial: t.id, number: t.number, params: t.params, attempt: t.attempts });
-    history.set(t.id, []);
+  const specOf = (t: TrialRecord): TrialSpec => {
     const epochs = setup.pruner instanceof HyperbandPruner ? setup.pruner.budgetFor(t.id).maxSteps : setup.maxEpochs;
-    const outcome = await executor.submit(
-      { trialId: t.id, number: t.number, candidate: t.params as Candidate, seed: deriveSeed(setup.config.seed, t.number, 11), ...(epochs !== undefined ? { epochs } : {}), artifactDir: join(artifacts, `trial-${t.number}`) },
-      {
-        onEpoch: async (step, objectives, metrics) => {
-          history.get(t.id)![step] = objectives;
-          const named = Object.fromEntries(names.map((n, i) => [n, objectives[i]!]).filter(([, v]) => Number.isFinite(v)));
-          await store.reportEpoch(t.id, step, { ...metrics, ...named });
-          emit(report, { event: 'trial_epoch', trial: t.id, number: t.number, step, ...metrics });
-          return setup.pruner ? setup.pruner.shouldPrune(t.id, step, history) : false;
-        },
+    return { trialId: t.id, number: t.number, candidate: t.params as Candidate, seed: deriveSeed(setup.config.seed, t.number, 11), ...(epochs !== undefined ? { epochs } : {}), artifactDir: join(artifacts, folderName(study.name), `trial-${t.number}`) };
+  };
+
+  // `attached`: the trial is already queued or finished on the executor (a resumed coordinator
+  // re-attaching to Redis jobs); it is neither restarted nor announced again.
+  const runTrial = async (t: TrialRecord, attached = false): Promise<void> => {
+    if (!attached) emit(report, { event: 'trial_start', trial: t.id, number: t.number, params: t.params, attempt: t.attempts });
+    if (!history.has(t.id) || !attached) history.set(t.id, []);
+    const outcome = await executor.submit(specOf(t), {
+      onEpoch: async (step, objectives, metrics) => {
+        history.get(t.id)![step] = objectives;
+        const named = Object.fromEntries(names.map((n, i) => [n, objectives[i]!]).filter(([, v]) => Number.isFinite(v)));
+        await store.reportEpoch(t.id, step, { ...metrics, ...named });
+        emit(report, { event: 'trial_epoch', trial: t.id, number: t.number, step, ...metrics });
+        return setup.pruner ? setup.pruner.shouldPrune(t.id, step, history) : false;
       },
-    );
+      onRetry: async (_attempt, why) => {
+        const again = await store.restartTrial(t.id);
+        history.set(t.id, []);
+        emit(report, { event: 'info', message: `trial ${t.number}: ${why}; running it again` });
+        emit(report, { event: 'trial_start', trial: t.id, number: t.number, params: t.params, attempt: again.attempts, retry: true });
+      },
+    });
     strategy.tell(t.params as Candidate, tellOf(outcome));
     await store.finishTrial(t.id, { state: outcome.state, reason: outcome.reason, objectives: outcome.objectives, constraintViolation: outcome.constraintViolation, values: outcome.values, artifacts: outcome.artifacts }, { state: loopState() });
     trained++;
@@ -146,15 +163,53 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
     return added.at(-1)!;
   };
 
+  // Trials in flight, by id. Results are told in completion order; the first error (an executor
+  // that broke, not a trial that failed: that is an outcome) stops the asking.
+  const inflight = new Map<number, Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const capacity = (): number => Math.max(1, Math.floor(executor.capacity ?? 1));
+  const launch = (t: TrialRecord, attached = false): void => {
+    const p = runTrial(t, attached)
+      .catch((e: unknown) => {
+        failure ??= { error: e };
+      })
+      .finally(() => inflight.delete(t.id));
+    inflight.set(t.id, p);
+  };
+  const settleOne = () => Promise.race(inflight.values());
+
   try {
     for (const t of await store.listTrials(study.id, { state: 'running' })) {
+      while (!failure && inflight.size >= capacity()) await settleOne();
+      if (failure) break;
+      const where = executor.status ? await executor.status(specOf(t)) : 'unknown';
+      if (where !== 'unknown') {
+        emit(report, { event: 'info', message: `trial ${t.number} was ${where === 'finished' ? 'finished' : 'queued'} on the executor when the study stopped: reading its result back` });
+        launch(t, true);
+        continue;
+      }
       emit(report, { event: 'info', message: `trial ${t.number} was running when the study stopped: running it again` });
-      await runTrial(await store.restartTrial(t.id));
+      launch(await store.restartTrial(t.id));
     }
-    while (trained < budget.trials && Date.now() < deadline) await runTrial(await nextTrial());
+    // Never start more trials than the budget has left, counting those in flight.
+    while (!failure) {
+      const room = trained + inflight.size < budget.trials && Date.now() < deadline;
+      if (room && inflight.size < capacity()) {
+        launch(await nextTrial());
+        continue;
+      }
+      if (inflight.size === 0) break;
+      await settleOne();
+    }
+  } catch (e) {
+    failure ??= { error: e };
   } finally {
-    await executor.close();
+    // A broken executor rejects what it still holds on close, so waiting here cannot hang.
+    if (failure) await executor.close();
+    await Promise.allSettled(inflight.values());
+    if (!failure) await executor.close();
   }
+  if (failure) throw failure.error;
 
   const refs: Record<string, number> = {};
   for (const l of setup.limits) if (names.includes(l.metric)) refs[l.metric] = l.value;
@@ -168,6 +223,8 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
     pareto: summary.pareto.map((t) => ({ trial: t.id, number: t.number, objectives: t.objectives, model: t.model })),
     hypervolume: summary.hypervolume,
     reference: summary.reference,
+    executor: executor.kind ?? 'custom',
+    workers: capacity(),
     seconds: (Date.now() - started) / 1000,
   });
   return summary;
@@ -176,4 +233,10 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
 function tellOf(o: EvalOutcome): TrialResult {
   if (o.state === 'failed') return { objectives: undefined };
   return { objectives: o.objectives, constraintViolation: o.constraintViolation };
+}
+
+/** A study name as a folder name: anything but letters, digits, '.', '_' and '-' becomes '_'. */
+function folderName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return safe === '' || safe === '.' || safe === '..' ? '_' : safe;
 }

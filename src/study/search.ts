@@ -1,3 +1,4 @@
+import type { ModelEvaluator } from '../evaluate/index.ts';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
@@ -9,8 +10,12 @@ import { openStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { studyConfigSchema } from './config.ts';
 import type { StudyConfig } from './config.ts';
+import type { Executor, FrozenStudy } from './executor.ts';
+import { PoolExecutor } from './executors/pool.ts';
+import { RedisExecutor } from './executors/redis.ts';
 import { runStudy } from './loop.ts';
 import { prepareStudy } from './setup.ts';
+import type { StudySetup } from './setup.ts';
 import { summarizeStudy } from './summary.ts';
 import type { StudySummary } from './summary.ts';
 
@@ -30,12 +35,22 @@ export interface SearchOptions {
   /** `col:max,col2:min` (`--objectives`). */
   objectives?: string;
   reporter?: Reporter;
+  /**
+   * Local worker processes (`--workers N`), each training one trial at a time with its own
+   * engine (1 thread unless `overrides.threads` says otherwise). With `executor`: the trials
+   * kept in flight on the Redis queue (default 2).
+   */
+  workers?: number;
+  /** `redis://[:password@]host:port[/db]` (`--executor`): trials go to `distillery worker` processes through BullMQ. */
+  executor?: string;
 }
 
 /** What the store keeps as a study's config: the validated config and where its relative paths start. */
 interface Frozen {
   baseDir: string;
   config: StudyConfig;
+  /** The teacher on the candidates' terms (held-out accuracy, size), measured once at the start: the reference point of plots. */
+  teacherMetrics?: Record<string, number>;
 }
 
 /**
@@ -43,6 +58,8 @@ interface Frozen {
  * study or already holds this study (unless resuming), loads data and teacher once, runs the
  * loop, and returns the summary (front, counts, hypervolume). With `resume`, the config frozen in
  * the store is used (a `config` given too only names the study; a warning says if it differs).
+ * Trials run inline by default, on `workers` local processes, or on remote workers through
+ * Redis (`executor`); the `done` event names the executor and its capacity.
  *
  * @example
  * const summary = await search({ config: 'examples/mnist-search.yaml', store: 'runs/mnist.db', reporter });
@@ -78,15 +95,40 @@ export async function search(opts: SearchOptions): Promise<StudySummary> {
   }
 
   const config = validateConfig(studyConfigSchema, frozen.config, opts.store);
-  const setup = await prepareStudy(config, { baseDir: frozen.baseDir, reporter: report });
+  // Redis first, before the data loads: an unreachable server fails at once, with nothing stored.
+  let executor = opts.executor === undefined ? undefined : await makeExecutor(opts, { baseDir: frozen.baseDir, config }, storePath, config.name, report);
+  let setup: StudySetup | undefined;
   try {
+    setup = await prepareStudy(config, { baseDir: frozen.baseDir, reporter: report });
+    if (!opts.resume && !config.table && 'teacherMetrics' in setup.evaluator) {
+      const teacherMetrics = await (setup.evaluator as ModelEvaluator).teacherMetrics();
+      if (teacherMetrics) {
+        frozen = { ...frozen, teacherMetrics };
+        report({ event: 'info', message: `teacher: ${(100 * teacherMetrics['accuracy']!).toFixed(2)}% on the held-out split the candidates are scored on` });
+      }
+    }
+    executor ??= await makeExecutor(opts, { baseDir: frozen.baseDir, config }, storePath, config.name, report);
     store = await openStore(storePath);
     const artifactsDir = config.artifacts ? resolve(frozen.baseDir, config.artifacts) : undefined;
-    return await runStudy({ ...setup, config }, { store, resume: opts.resume ?? false, reporter: report, frozen, ...(artifactsDir ? { artifactsDir } : {}) });
+    return await runStudy({ ...setup, config }, { store, resume: opts.resume ?? false, reporter: report, frozen, ...(artifactsDir ? { artifactsDir } : {}), ...(executor ? { executor } : {}) });
   } finally {
+    await executor?.close();
     await store?.close();
-    await setup.dispose();
+    await setup?.dispose();
   }
+}
+
+async function makeExecutor(opts: SearchOptions, frozen: FrozenStudy, storePath: string, study: string, reporter: Reporter): Promise<Executor | undefined> {
+  const workers = opts.workers;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
+    throw new DistilleryError('CLI_NUMBER', `--workers ${workers}: expected a positive integer`, 'for example --workers 2', '--workers');
+  }
+  if (opts.executor !== undefined) {
+    return RedisExecutor.connect(opts.executor, { frozen, storePath, study, capacity: workers ?? 2, reporter, fresh: opts.resume !== true });
+  }
+  if (workers === undefined) return undefined;
+  const threads = opts.overrides?.['threads'];
+  return new PoolExecutor({ frozen, workers, reporter, threads: typeof threads === 'number' ? threads : 1 });
 }
 
 async function loadFrozen(opts: SearchOptions): Promise<Frozen> {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
+import { readLatencyTable } from '../deploy/predict/table.ts';
 import type { Reporter } from '../core/events.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName } from '../engine/index.ts';
@@ -86,6 +87,7 @@ export async function prepareStudy(config: StudyConfig, opts: PrepareOptions = {
         space, data: config.data, train: config.train, seed: config.seed, limits,
         objectives: config.objectives.map((o) => ({ metric: o.metric as MetricName, direction: o.direction })),
         teacher: config.teacher, loss: config.loss as LossTermConfig[] | undefined, cache: config.cache, latency: config.latency, quantize: config.quantize,
+        ...(config.predictor ? { latencyTable: readLatencyTable(resolve(baseDir, config.predictor.table)) } : {}),
       },
       { baseDir, ...(opts.reporter ? { reporter: opts.reporter } : {}), ...(opts.teacher ? { teacher: opts.teacher } : {}) },
     );
