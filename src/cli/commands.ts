@@ -1,17 +1,19 @@
 import type { Reporter } from '../core/events.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { loadTrainConfig, train } from '../jobs/train.ts';
-import { quickstart } from '../jobs/quickstart.ts';
+import { loadTrainConfig, train, type TrainOptions } from '../jobs/train.ts';
+import { quickstart, quickstartTables } from '../jobs/quickstart.ts';
 import { distill, loadDistillConfig } from '../jobs/distill.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName } from '../engine/index.ts';
 import { table } from './reporters.ts';
+import { positiveInt as intFlag } from './options.ts';
 import { gainLine, resultRows } from './format.ts';
 import { exportCommands } from './export-commands.ts';
 import { benchCommands } from './bench-commands.ts';
 import { searchCommands } from './search-commands.ts';
 import { reportCommands } from './report-commands.ts';
 import { dashboardCommands } from './dashboard-commands.ts';
+import { workerCommands } from './worker-commands.ts';
 
 /** Flags every command takes. */
 export interface GlobalFlags {
@@ -38,15 +40,6 @@ function backendFlag(v: unknown): BackendName | undefined {
     throw new DistilleryError('CLI_BACKEND', `--backend ${String(v)}: unknown backend`, `use one of: ${BACKENDS.join(', ')}`, '--backend');
   }
   return v as BackendName;
-}
-
-function intFlag(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new DistilleryError('CLI_NUMBER', `--${name} ${String(v)}: expected a positive integer`, `for example --${name} 2`, `--${name}`);
-  }
-  return n;
 }
 
 /** Config values that come from flags rather than the file. */
@@ -84,6 +77,11 @@ function configFile(command: string, opts: Record<string, unknown>, example: str
   return file;
 }
 
+/** What the flags of {@link configOptions} ask of a train or distill job. */
+function jobOptions(opts: Record<string, unknown>, flags: GlobalFlags, baseDir: string): TrainOptions {
+  return { baseDir, reporter: flags.reporter, resume: opts['resume'] === true, ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}) };
+}
+
 export const commands: CommandSpec[] = [
   {
     name: 'train',
@@ -92,12 +90,7 @@ export const commands: CommandSpec[] = [
     async run(_args, opts, flags) {
       const file = configFile('train', opts, 'examples/mnist-mlp.yaml');
       const { config, baseDir } = await loadTrainConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
-      const result = await train(config, {
-        baseDir,
-        reporter: flags.reporter,
-        resume: opts['resume'] === true,
-        ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
-      });
+      const result = await train(config, jobOptions(opts, flags, baseDir));
       flags.reporter({ event: 'done', command: 'train', ...result });
       if (!flags.json) process.stdout.write(table(resultRows([[config.name ?? config.model.name ?? 'model', result]])) + `model saved to ${result.modelDir}\n`);
     },
@@ -109,12 +102,7 @@ export const commands: CommandSpec[] = [
     async run(_args, opts, flags) {
       const file = configFile('distill', opts, 'examples/mnist-distill.yaml');
       const { config, baseDir } = await loadDistillConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
-      const result = await distill(config, {
-        baseDir,
-        reporter: flags.reporter,
-        resume: opts['resume'] === true,
-        ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
-      });
+      const result = await distill(config, jobOptions(opts, flags, baseDir));
       flags.reporter({ event: 'done', command: 'distill', ...result });
       if (!flags.json) {
         const teacherName = `teacher (${result.teacher.kind})`;
@@ -126,23 +114,37 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'quickstart',
-    description: 'end to end on MNIST: a teacher, a small student trained alone and the same student distilled, side by side',
+    description: 'end to end on MNIST: a teacher, a small student trained alone and distilled, a small architecture search, and the ONNX export of the best',
     options: [
       { flags: '-o, --out <dir>', description: 'output folder (default runs/quickstart-<time>)' },
       { flags: '--limit <n>', description: 'use only the first N training images (quicker, less accurate)' },
-      { flags: '--epochs <n>', description: 'epochs for teacher and student' },
+      { flags: '--epochs <n>', description: 'epochs for teacher and student (the search trains min(n, 3) per candidate)' },
+      { flags: '--trials <n>', description: 'candidates the architecture search trains (default 6)' },
       ...engineOptions,
     ],
     async run(_args, opts, flags) {
       const limit = intFlag('limit', opts['limit']);
       const epochs = intFlag('epochs', opts['epochs']);
+      const trials = intFlag('trials', opts['trials']);
       const backend = backendFlag(opts['backend']);
       const threads = intFlag('threads', opts['threads']);
+      // Human output: one line per search trial as it ends (the JSON stream has the events).
+      const reporter: typeof flags.reporter = flags.json
+        ? flags.reporter
+        : (e) => {
+            if (e.event === 'trial_done') {
+              const o = e['objectives'] as Record<string, number> | null;
+              const vals = o ? `  val accuracy ${(100 * o['accuracy']!).toFixed(2)}%  MACs ${o['macs']!.toLocaleString('en-US')}` : '';
+              process.stderr.write(`search trial ${e.number}: ${String(e['state'])}${vals}${e['reason'] ? `  (${String(e['reason']).slice(0, 100)})` : ''}\n`);
+            }
+            flags.reporter(e);
+          };
       const result = await quickstart({
-        reporter: flags.reporter,
+        reporter,
         ...(typeof opts['out'] === 'string' ? { out: opts['out'] } : {}),
         ...(limit ? { limit } : {}),
         ...(epochs ? { epochs } : {}),
+        ...(trials ? { trials } : {}),
         ...(backend ? { backend } : {}),
         ...(threads ? { threads } : {}),
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
@@ -151,7 +153,17 @@ export const commands: CommandSpec[] = [
       if (!flags.json) {
         process.stdout.write(table(resultRows([['teacher', result.teacher], ['student alone', result.student], ['student distilled', result.distilled]])));
         process.stdout.write(gainLine(result.teacher, result.distilled, result.student));
-        process.stdout.write(`models saved under ${result.out}\n`);
+        const s = result.search;
+        const c = s.counts;
+        const t = quickstartTables(result);
+        process.stdout.write(`\nsearch: ${s.trials} candidates trained (${c.complete} complete, ${c.pruned} pruned, ${c.failed} failed), ${c.infeasible} over ${s.limit} never trained; Pareto front (${s.pareto.length}) of accuracy against MACs, dominating ${(100 * s.hypervolume / s.reference[1]!).toFixed(1)}% of the box accuracy 0-1 × MACs 0-${s.reference[1]!.toLocaleString('en-US')}:\n`);
+        process.stdout.write(table(t.front));
+        const x = result.export;
+        process.stdout.write(`\nexported ${x.source}: ${x.why}\n`);
+        process.stdout.write(table(t.variants));
+        process.stdout.write(`ONNX fp32 against TF.js on ${x.parity.samples.toLocaleString('en-US')} test images: max |diff| ${x.parity.maxAbsDiff.toExponential(1)}, ${x.parity.classDiffers} predicted classes differ${x.parity.ok ? '' : ' (NOT within tolerance)'}\n`);
+        process.stdout.write(`models saved under ${result.out} (study: ${s.store}; ONNX: ${x.dir})\n`);
+        process.stdout.write(`report: ${result.report.html} (open it in a browser; Markdown: ${result.report.markdown})\n`);
       }
     },
   },
@@ -173,6 +185,7 @@ export const commands: CommandSpec[] = [
   ...exportCommands,
   ...benchCommands,
   ...searchCommands,
+  ...workerCommands,
   ...reportCommands,
   ...dashboardCommands,
 ];

@@ -39,6 +39,22 @@ test('NASWOT on MNIST: finite, deterministic, no leaks, and two identical inputs
   dup.dispose();
 });
 
+test('NASWOT reads activations fused into Dense/Conv2D: the codes equal those of the same net with separate ReLU layers', () => {
+  const { x } = mnistHead(16);
+  const xb = tf.tensor4d(x, [16, 28, 28, 1]);
+  // 784-32-10 with the ReLU fused into the dense layer (no batch norm) ...
+  const fused = buildModel({ blocks: [{ type: 'flatten' }, { type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 10 }] }, opts);
+  // ... and the same weights with the ReLU as its own layer
+  const split = buildModel({ blocks: [{ type: 'flatten' }, { type: 'dense', units: 32 }, { type: 'activation', fn: 'relu' }, { type: 'dense', units: 10 }] }, opts);
+  split.setWeights(fused.getWeights());
+  const a = naswot(fused, xb);
+  assert.ok(Number.isFinite(a), `fused: ${a}`);
+  assert.ok(Math.abs(a - naswot(split, xb)) < 1e-9, 'the same binary codes either way');
+  fused.dispose();
+  split.dispose();
+  xb.dispose();
+});
+
 test('synflow: finite, deterministic, weights restored, wider scores higher', () => {
   const narrow = buildModel(net(4), opts);
   const wide = buildModel(net(16), opts);

@@ -21,7 +21,20 @@ import type { ModelSpec } from '../models/spec.ts';
  * const s = naswot(buildModel(spec, { inputShape: [28, 28, 1], numClasses: 10 }), tf.tensor4d(x, [32, 28, 28, 1]));
  */
 export function naswot(model: tfl.LayersModel, x: tf.Tensor): number {
-  const pre = model.layers.filter((l) => l.getClassName() === 'Activation' || l.getClassName() === 'ReLU').map((l) => l.input as tfl.SymbolicTensor);
+  // Codes come from standalone activation layers (their input > 0) and from activations the
+  // builder fused into Conv2D/Dense (no batch norm): there the output is on exactly when the
+  // pre-activation is > 0 (> 0.5 for sigmoid), so the output gives the same code.
+  const taps: { t: tfl.SymbolicTensor; at: number }[] = [];
+  const last = model.layers.at(-1);
+  for (const l of model.layers) {
+    if (l.getClassName() === 'Activation' || l.getClassName() === 'ReLU') taps.push({ t: l.input as tfl.SymbolicTensor, at: 0 });
+    else if (l !== last) {
+      const act = (l.getConfig() as { activation?: unknown }).activation;
+      const at = typeof act === 'string' ? FUSED_THRESHOLD[act] : undefined;
+      if (at !== undefined) taps.push({ t: l.output as tfl.SymbolicTensor, at });
+    }
+  }
+  const pre = taps.map((p) => p.t);
   if (pre.length === 0) {
     throw new DistilleryError('PROXY_NO_ACTIVATIONS', `model '${model.name}' has no activation layers, so NASWOT has no codes to compare`, 'give its blocks a non-linear activation, or use synflow');
   }
@@ -29,7 +42,7 @@ export function naswot(model: tfl.LayersModel, x: tf.Tensor): number {
   const b = x.shape[0]!;
   const k = tf.tidy(() => {
     const outs = probe.predict(x) as tf.Tensor | tf.Tensor[];
-    const codes = (Array.isArray(outs) ? outs : [outs]).map((o) => tf.cast(tf.greater(tf.reshape(o, [b, -1]), 0), 'float32'));
+    const codes = (Array.isArray(outs) ? outs : [outs]).map((o, i) => tf.cast(tf.greater(tf.reshape(o, [b, -1]), taps[i]!.at), 'float32'));
     const c = tf.concat(codes, 1);
     const off = tf.sub(1, c);
     return tf.add(tf.matMul(c, c, false, true), tf.matMul(off, off, false, true));
@@ -38,6 +51,9 @@ export function naswot(model: tfl.LayersModel, x: tf.Tensor): number {
   k.dispose();
   return logAbsDet(kernel, b);
 }
+
+/** Fused activations whose output is above this value exactly when their input is > 0. */
+const FUSED_THRESHOLD: Record<string, number> = { relu: 0, relu6: 0, elu: 0, selu: 0, swish: 0, tanh: 0, sigmoid: 0.5 };
 
 /** log|det A| of a row-major n×n matrix by LU with partial pivoting, in float64. */
 export function logAbsDet(a: Float64Array, n: number): number {
