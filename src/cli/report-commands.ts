@@ -1,19 +1,10 @@
 import { resolve } from 'node:path';
-import { DistilleryError } from '../core/errors.ts';
 import { readConfigFile } from '../config/index.ts';
 import { collectReport, formatPercent, formatMs, writeReport } from '../deploy/report/index.ts';
 import { RUNTIMES } from '../deploy/bench/index.ts';
 import type { CommandSpec } from './commands.ts';
 import { dirname } from 'node:path';
-
-function positiveInt(flag: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected a positive integer`, `for example --${flag} 2`, `--${flag}`);
-  }
-  return n;
-}
+import { positiveInt } from './options.ts';
 
 /**
  * `distillery report STUDY_OR_MODEL --out report.html [--runtime onnx,tfjs-wasm] [--no-latency]

@@ -2,15 +2,9 @@ import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { startWorker } from '../study/executors/index.ts';
 import type { CommandSpec, GlobalFlags } from './commands.ts';
+import { positiveInt } from './options.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'];
-
-function positive(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n > 0)) throw new DistilleryError('CLI_NUMBER', `--${name} ${String(v)}: expected a positive integer`, `for example --${name} 2`, `--${name}`);
-  return n;
-}
 
 /** Human lines for a worker: one per trial started, epoch and finished, on stderr. */
 function workerLines(inner: Reporter, stream: NodeJS.WriteStream = process.stderr): Reporter {
@@ -47,8 +41,8 @@ export const workerCommands: CommandSpec[] = [
       if (backend !== undefined && !BACKENDS.includes(String(backend))) {
         throw new DistilleryError('CLI_BACKEND', `--backend ${String(backend)}: unknown backend`, `use one of: ${BACKENDS.join(', ')}`, '--backend');
       }
-      const concurrency = positive('concurrency', opts['concurrency']);
-      const threads = positive('threads', opts['threads']);
+      const concurrency = positiveInt('concurrency', opts['concurrency']);
+      const threads = positiveInt('threads', opts['threads']);
       const w = await startWorker({
         redis: url,
         reporter: flags.json ? flags.reporter : workerLines(flags.reporter),
