@@ -228,7 +228,10 @@ async function quickSearch(
   const setup = await prepareStudy(config, { baseDir: out, reporter: inner });
   const store = await openStore(join(out, 'search.db'));
   try {
-    const s = await runStudy(setup, { store, reporter: inner });
+    // Stored as `distillery search` stores a study (config, the folder its paths start from, the
+    // teacher's held-out figures), so `search show`, `report` and the dashboard read it alike.
+    const teacherMetrics = await (setup.evaluator as ModelEvaluator).teacherMetrics();
+    const s = await runStudy(setup, { store, reporter: inner, frozen: { baseDir: out, config, ...(teacherMetrics ? { teacherMetrics } : {}) } });
     const data = (setup.evaluator as ModelEvaluator).data;
     const distilled = await loadModel(join(out, 'distilled', 'model'));
     const distilledValAccuracy = evaluate(distilled, data.validation ?? data.test!).accuracy;
