@@ -102,7 +102,7 @@ test('quickstart (small): teacher, student alone and distilled, a small search u
   // the search's trials are scored on the test set too: the report finds their data through the study
   const trialRows = md.split('\n').filter((l) => /^\| *trial \d+ *\| *student *\|/.test(l));
   assert.equal(trialRows.length, front);
-  for (const row of trialRows) assert.match(row, /^\| *trial \d+ *\| *student *\| *- *\| *\d+\.\d+% *\| *\d+ \/ 10000 *\| *re-evaluated *\|/, row);
+  for (const row of trialRows) assert.match(row, /^\| *trial \d+ *\| *student *\| *dense \d+( → dense \d+)+ *\| *\d+\.\d+% *\| *\d+ \/ 10000 *\| *re-evaluated *\|/, row);
   const human = runCli(['quickstart', '--limit', '3000', '--epochs', '1', '--out', out]);
   assert.equal(human.code, 2, 'a second run into the same folder is refused, nothing overwritten');
   assert.match(human.stderr, /^error OUT_EXISTS: /);

@@ -3,7 +3,8 @@ import type { Reporter } from '../../core/events.ts';
 import { silentReporter } from '../../core/events.ts';
 import { initEngine } from '../../engine/index.ts';
 import type { Normalization } from '../../data/index.ts';
-import { costOfResolved, METADATA_KEY, specFromModel } from '../../models/index.ts';
+import { costOfResolved, describeModel, METADATA_KEY, specFromModel } from '../../models/index.ts';
+import type { ResolvedModelSpec } from '../../models/index.ts';
 import { runtimeName, RUNTIMES, type RuntimeName } from '../bench/runners.ts';
 import { loadModelFolder } from '../onnx/job.ts';
 import { classifyInput, modelDirOf, reportInputError, type FoundModel, type ReportInput } from './inputs.ts';
@@ -152,7 +153,7 @@ async function describe(p: Pending, ctx: { sets: TestSets; testLimit: number | u
     try {
       const spec = specFromModel(model);
       const cost = costOfResolved(spec);
-      if (spec.name) out.arch = spec.name;
+      out.arch = spec.name ?? shortArchitecture(spec);
       out.params = cost.params;
       out.macs = cost.macs;
       out.bytes = cost.bytes;
@@ -203,4 +204,13 @@ export function reportSummary(models: readonly ReportModel[], runtimes: readonly
     if (a && b) s.speedup[r] = a.p50Ms / b.p50Ms;
   }
   return s;
+}
+
+/**
+ * A one-line name for a model whose spec has none (a search trial's): each block's kind and
+ * width, e.g. `conv2d 8 → mbconv 16 → globalavgpool → dense 10`; shape-only blocks left out.
+ */
+function shortArchitecture(spec: ResolvedModelSpec): string {
+  const skip = new Set(['flatten', 'dropout', 'activation', 'batchnorm']);
+  return describeModel(spec).slice(0, -1).map((r) => r.block.split(' ').slice(0, 2).join(' ')).filter((b) => !skip.has(b.split(' ')[0]!)).join(' → ');
 }
