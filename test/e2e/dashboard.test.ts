@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromiumSkip, launchChromium } from '../helpers/browser.ts';
-import { ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
+import { ROOT, runCli, tempDir, tinySearchConfig, writeConfig } from '../helpers/cli.ts';
 import { raw } from '../../src/dashboard/testing.test-util.ts';
 import { openStore } from '../../src/store/index.ts';
 
@@ -31,24 +31,13 @@ function ensureBuilt(): void {
   assert.equal(r.status, 0, `vite build failed: ${r.stderr}`);
 }
 
-// Distilled MLPs on 1,500 MNIST images, one epoch each; the MACs limit (794·units) makes 64 and 128 units infeasible.
-function tinySearch(): Record<string, unknown> {
-  return {
-    name: 'tiny-dash',
-    seed: 2,
-    backend: 'wasm',
-    threads: 1,
-    data: { source: 'mnist', limit: 1500, validation: 300, normalize: 'scale' },
-    teacher: { type: 'onnx', path: join(ROOT, 'examples/teachers/mnist-cnn.onnx'), normalize: { mean: 33.3285, std: 78.5655 } },
-    cache: { enabled: false },
-    space: { template: { model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [8, 16, 32, 64, 128] }, activation: 'relu' }, { type: 'dense', units: 10 }] }, train: { lr: { float: [0.002, 0.01], log: true } } } },
-    train: { epochs: 1, batchSize: 50, optimizer: { type: 'adam' } },
-    strategy: { name: 'random' },
-    objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'macs', direction: 'min' }],
-    limits: ['macs<=30000'],
-    budget: { trials: 3, epochs: 1 },
-  };
-}
+// Distilled MLPs on 1,500 MNIST images, one epoch each; the MACs limit makes 64 and 128 units infeasible.
+const tinySearch = (): Record<string, unknown> => tinySearchConfig({
+  name: 'tiny-dash',
+  data: { source: 'mnist', limit: 1500, validation: 300, normalize: 'scale' },
+  space: { template: { model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [8, 16, 32, 64, 128] }, activation: 'relu' }, { type: 'dense', units: 10 }] }, train: { lr: { float: [0.002, 0.01], log: true } } } },
+  budget: { trials: 3, epochs: 1 },
+});
 
 function startDashboardCli(store: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'dashboard', '--store', store, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,50 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEvents, ROOT, tempDir, writeConfig } from '../helpers/cli.ts';
+import { BIN, parseEvents, ROOT, runCli, tempDir, tinySearchConfig, writeConfig } from '../helpers/cli.ts';
 
-// The CLI with the search commands in it (added here when the command list does not have them yet).
-const ENTRY = `
-const { commands } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands.ts'))});
-const { searchCommands } = await import(${JSON.stringify(join(ROOT, 'src/cli/search-commands.ts'))});
-if (!commands.some((c) => c.name === 'search')) commands.push(...searchCommands);
-const { main } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))});
-process.exitCode = await main(process.argv.slice(1));
-`;
-const nodeArgs = ['--import', 'tsx', '--input-type=module', '-e', ENTRY];
 const env = { ...process.env, FORCE_COLOR: '0' };
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [...nodeArgs, ...args], { cwd: ROOT, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, events: args.includes('--json') && !args.includes('show') ? parseEvents(r.stdout) : [] };
+  const r = runCli(args);
+  return { ...r, events: args.includes('--json') && !args.includes('show') ? parseEvents(r.stdout) : [] };
 }
 
-// Distilled MLPs on 1,000 MNIST images; MACs = 794·u, so the limit admits u <= 32 and rejects 64 and 128.
-function tinySearch(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'tiny',
-    seed: 2,
-    backend: 'wasm',
-    threads: 1,
-    data: { source: 'mnist', limit: 1000, validation: 200, normalize: 'scale' },
-    teacher: { type: 'onnx', path: join(ROOT, 'examples/teachers/mnist-cnn.onnx'), normalize: { mean: 33.3285, std: 78.5655 } },
-    cache: { enabled: false },
-    space: {
-      template: {
-        model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [8, 16, 32, 64, 128] }, activation: 'relu' }, { type: 'dense', units: 10 }] },
-        train: { lr: { float: [0.002, 0.01], log: true }, temperature: { choice: [2, 4] }, alpha: { choice: [0.5, 0.9] } },
-      },
-    },
-    train: { epochs: 1, batchSize: 50, optimizer: { type: 'adam' } },
-    strategy: { name: 'random' },
-    objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'macs', direction: 'min' }],
-    limits: ['macs<=30000'],
-    budget: { trials: 4, epochs: 1 },
-    ...overrides,
-  };
-}
+const tinySearch = tinySearchConfig;
 
 type Done = { counts: Record<string, number>; pareto: { trial: number; objectives: Record<string, number>; model: string }[]; hypervolume: number };
 
@@ -92,7 +60,7 @@ test('kill -9 during a search, then --resume: it finishes, no complete trial run
   const dir = tempDir();
   const cfg = writeConfig(dir, 'search.json', tinySearch({ budget: { trials: 3, epochs: 2 }, train: { epochs: 2, batchSize: 50, optimizer: { type: 'adam' } } }));
   const store = join(dir, 'study.db');
-  const child = spawn(process.execPath, [...nodeArgs, 'search', '--config', cfg, '--store', store, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'search', '--config', cfg, '--store', store, '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let seen = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {

@@ -54,3 +54,32 @@ export function tinyMnistConfig(overrides: Record<string, unknown> = {}): Record
     ...overrides,
   };
 }
+
+/**
+ * A small real search config: MLPs distilled from the committed ONNX teacher on an MNIST subset,
+ * one epoch each; MACs = 794·units, so `macs<=30000` admits 8, 16 and 32 units and rejects 64
+ * and 128 (recorded infeasible, never trained). Keys in `overrides` replace the defaults.
+ */
+export function tinySearchConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'tiny',
+    seed: 2,
+    backend: 'wasm',
+    threads: 1,
+    data: { source: 'mnist', limit: 1000, validation: 200, normalize: 'scale' },
+    teacher: { type: 'onnx', path: join(ROOT, 'examples/teachers/mnist-cnn.onnx'), normalize: { mean: 33.3285, std: 78.5655 } },
+    cache: { enabled: false },
+    space: {
+      template: {
+        model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [8, 16, 32, 64, 128] }, activation: 'relu' }, { type: 'dense', units: 10 }] },
+        train: { lr: { float: [0.002, 0.01], log: true }, temperature: { choice: [2, 4] }, alpha: { choice: [0.5, 0.9] } },
+      },
+    },
+    train: { epochs: 1, batchSize: 50, optimizer: { type: 'adam' } },
+    strategy: { name: 'random' },
+    objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'macs', direction: 'min' }],
+    limits: ['macs<=30000'],
+    budget: { trials: 4, epochs: 1 },
+    ...overrides,
+  };
+}
