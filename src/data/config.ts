@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DistilleryError } from '../core/errors.ts';
+import { buildTokenizerSchema } from '../tokenizers/build.ts';
 
 const file = z.string().min(1);
 const shape = z.array(z.number().int().positive()).min(1);
@@ -13,11 +14,28 @@ const common = {
 const idxPart = z.object({ images: file, labels: file }).strict();
 const npyPart = z.object({ x: file, y: file }).strict();
 
-/** `data.source`: the built-in MNIST, or the user's IDX, CSV or NPY files. */
+/** `data.source`: the built-in MNIST or spam corpus, or the user's IDX, CSV or NPY files, or texts (a table or a folder per class). */
 export const dataSourceSchema = z.union([
-  z.literal('mnist', { error: 'expected "mnist" or an object with type: mnist | idx | csv | npy' }),
+  z.enum(['mnist', 'spam'], { error: 'expected "mnist", "spam" or an object with type: mnist | spam | idx | csv | npy | text | text-folder' }),
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('mnist') }).strict(),
+    z.object({ type: z.literal('spam') }).strict(),
+    z
+      .object({
+        type: z.literal('text'),
+        /** CSV, TSV or JSON Lines with a header (CSV/TSV) naming the columns. */
+        train: file,
+        test: file.optional(),
+        /** Default: from the extension (.tsv, .jsonl/.ndjson; else CSV). */
+        format: z.enum(['csv', 'tsv', 'jsonl']).optional(),
+        /** The column holding the texts. */
+        text: z.string().min(1).default('text'),
+        /** The column holding the labels (class names or numbers). */
+        label: z.string().min(1).default('label'),
+      })
+      .strict(),
+    /** A folder per class of `.txt` files, under `train` (and `test`). */
+    z.object({ type: z.literal('text-folder'), train: file, test: file.optional() }).strict(),
     z.object({ type: z.literal('idx'), train: idxPart, test: idxPart.optional(), ...common }).strict(),
     z
       .object({
@@ -43,6 +61,24 @@ export const normalizeSchema = z.union([
 ]);
 
 /**
+ * `data.text`: how a text source becomes token ids. `tokenizer` builds the student's
+ * vocabulary from the training split (word-level or WordPiece), or names a tokenizer.json
+ * (`{ path }`) whose padding token must be id 0. `encoding: auto` reads files that are not
+ * UTF-8 as latin-1 (and says so), `strict` stops on them. `clean` strips e-mail headers
+ * and/or HTML first (nothing by default: the raw text is kept).
+ */
+export const textConfigSchema = z
+  .object({
+    maxLength: z.number().int().min(1).max(8192).default(128),
+    tokenizer: z.union([buildTokenizerSchema, z.object({ path: file }).strict()]).default({ kind: 'wordpiece', vocabSize: 8000, minFrequency: 2, lowercase: true }),
+    encoding: z.enum(['auto', 'strict']).default('auto'),
+    clean: z.array(z.enum(['headers', 'html'])).default([]),
+  })
+  .strict();
+/** A parsed `data.text`. */
+export type TextConfig = z.infer<typeof textConfigSchema>;
+
+/**
  * The `data:` section of a config. Unknown keys are errors.
  *
  * @example
@@ -64,6 +100,8 @@ export const dataConfigSchema = z
     stratify: z.boolean().default(true),
     normalize: normalizeSchema.default('none'),
     augment: z.object({ shift: z.number().int().min(0).max(64) }).strict().optional(),
+    /** How texts become token ids (text sources only). */
+    text: textConfigSchema.optional(),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import type { Normalization } from './normalize.ts';
 import { applyStats, explicitStats, noNormalization, scaleStats, standardizeStats } from './normalize.ts';
 import { readNpyPart } from './npy.ts';
 import { split } from './ops.ts';
+import { isTextSource, loadTextData } from './text/load.ts';
 
 /** What {@link loadData} returns: the parts, ready to train on, and what made them. */
 export interface LoadedData {
@@ -29,6 +30,8 @@ export interface LoadedData {
   readonly fingerprint: string;
   /** The batch augmentation `data.augment` asks for, if any. */
   readonly augment?: Augment;
+  /** Things worth telling the user (texts read as latin-1, truncated, empty). */
+  readonly notes?: readonly string[];
 }
 
 /** Where relative paths start, and the seed of the validation split. */
@@ -50,9 +53,15 @@ export interface LoadOptions {
  */
 export async function loadData(config: DataConfigInput, opts: LoadOptions): Promise<LoadedData> {
   const cfg = parseDataConfig(config);
-  const parts = readSource(cfg.source, opts.baseDir, cfg.limit, cfg.testLimit);
-  const numClasses = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? 10 : cfg.source.numClasses;
-  const shape = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? undefined : cfg.source.shape;
+  if (isTextSource(cfg.source)) {
+    const t = loadTextData(cfg, opts);
+    return { train: t.train, ...(t.validation ? { validation: t.validation } : {}), ...(t.test ? { test: t.test } : {}), normalization: noNormalization, fingerprint: t.fingerprint, notes: t.notes };
+  }
+  if (cfg.text) throw new DistilleryError('CONFIG_INVALID', 'data.text: applies to text sources only (spam, text, text-folder)', 'remove data.text, or use a text source', 'data.text');
+  const source = cfg.source as NumericSource;
+  const parts = readSource(source, opts.baseDir, cfg.limit, cfg.testLimit);
+  const numClasses = typeof source === 'string' || source.type === 'mnist' ? 10 : source.numClasses;
+  const shape = typeof source === 'string' || source.type === 'mnist' ? undefined : source.shape;
   const labelled = labelParts(parts, numClasses).map((ds, i) => (shape ? reshape(ds, shape, partFile(parts[i])) : ds));
   let train = labelled[0];
   const rawTest = labelled[1];
@@ -115,7 +124,10 @@ export function reshape(ds: Dataset, shape: readonly number[], where = 'data.sou
   return { ...ds, shape: [...shape] };
 }
 
-function readSource(source: DataSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
+/** The sources read as numbers (not text). */
+type NumericSource = Exclude<DataSource, 'spam' | { type: 'spam' | 'text' | 'text-folder' }>;
+
+function readSource(source: NumericSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   if (source === 'mnist' || source.type === 'mnist') {
     const tr = mnistFiles('train');
