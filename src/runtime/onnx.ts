@@ -16,6 +16,12 @@ export interface OnnxTensor {
   readonly dims: readonly number[];
 }
 
+/** A feed of {@link OnnxSession.run}: float32, or integer ids (int32, or int64 as PyTorch exports token ids). */
+export interface OnnxFeed {
+  readonly data: Float32Array | Int32Array | BigInt64Array;
+  readonly dims: readonly number[];
+}
+
 /** Options for {@link openOnnx}. */
 export interface OnnxOpenOptions {
   /** Intra-op threads; default: every core (`os.availableParallelism()`). */
@@ -38,8 +44,8 @@ export interface OnnxSession {
   readonly path: string;
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
-  /** Run the graph on float32 feeds; returns the named outputs (all graph outputs by default). */
-  run(feeds: Record<string, OnnxTensor>, outputs?: readonly string[]): Promise<Record<string, OnnxTensor>>;
+  /** Run the graph on float32 (or integer) feeds; returns the named float32 outputs (all graph outputs by default). */
+  run(feeds: Record<string, OnnxFeed>, outputs?: readonly string[]): Promise<Record<string, OnnxTensor>>;
   release(): Promise<void>;
 }
 
@@ -90,7 +96,9 @@ function wrap(path: string, session: ort.InferenceSession): OnnxSession {
     outputs,
     async run(feeds, names) {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, [...v.dims]);
+      for (const [k, v] of Object.entries(feeds)) {
+        ortFeeds[k] = v.data instanceof BigInt64Array ? new ort.Tensor('int64', v.data, [...v.dims]) : v.data instanceof Int32Array ? new ort.Tensor('int32', v.data, [...v.dims]) : new ort.Tensor('float32', v.data, [...v.dims]);
+      }
       const res = await session.run(ortFeeds, names ? [...names] : outputs.map((o) => o.name));
       const out: Record<string, OnnxTensor> = {};
       for (const [k, t] of Object.entries(res)) {

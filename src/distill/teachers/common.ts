@@ -16,6 +16,10 @@ export interface TeacherLoadContext {
   readonly normalization: Normalization;
   /** The student's (normalised) training set; only read for a teacher `normalize: scale | standardize`. */
   readonly train?: Dataset;
+  /** The data's class names in order: a teacher that names its classes must match them. */
+  readonly classNames?: readonly string[];
+  /** Set for text data: the student's token count per sample (a text teacher tokenizes the raw texts itself). */
+  readonly text?: { readonly maxLength: number };
   /** The config key of this teacher, for error messages (default `teacher`). */
   readonly key?: string;
 }
