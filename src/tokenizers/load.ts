@@ -44,7 +44,10 @@ export class TextTokenizer {
   constructor(json: TokenizerJson, where = 'tokenizer.json') {
     this.json = json;
     try {
-      this.tok = new Tokenizer(json, {});
+      // The library has no WordLevel model of its own: its fallback (a plain vocabulary) takes
+      // the unknown token from the second (tokenizer_config.json) argument.
+      const unk = json.model['type'] === 'WordLevel' && typeof json.model['unk_token'] === 'string' ? { unk_token: json.model['unk_token'] } : {};
+      this.tok = new Tokenizer(json, unk);
     } catch (e) {
       throw broken(where, (e as Error).message);
     }

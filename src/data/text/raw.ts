@@ -106,9 +106,9 @@ interface Row {
 
 function readDelimited(text: string, path: string, delimiter: string): Row[] {
   try {
-    const recs = parse(text, { columns: true, bom: true, delimiter, info: true, skip_empty_lines: true }) as { record: Record<string, unknown>; info: { lines: number } }[];
-    // info.lines is the line where the record ends; a quoted field may span several.
-    return recs.map((r, i) => ({ record: r.record, line: `record ${i + 1} (ending on line ${r.info.lines})` }));
+    const recs = parse(text, { columns: true, bom: true, delimiter, skip_empty_lines: true }) as Record<string, unknown>[];
+    // Records, not lines: a quoted field may span several lines.
+    return recs.map((record, i) => ({ record, line: `record ${i + 1}` }));
   } catch (e) {
     const err = e as { code?: string; message: string };
     throw new DistilleryError('DATA_CSV_FORMAT', `${path}: ${err.message}`, 'the file must be CSV (or TSV) as RFC 4180 writes it: a header row, one record per row, fields with commas, quotes or line breaks in double quotes', path);
