@@ -75,7 +75,7 @@ test('cached logits are keyed by example: students with different tokenizers sha
     assert.equal(r2.hit, true);
     assert.equal(r1.key, r2.key);
     // Row i is example i of the data set (its key), whatever the order the teacher saw.
-    const at = new Map(golden.probes.map((p, i) => [p.text, p.logits]));
+    const at = new Map(golden.probes.map((p) => [p.text, p.logits]));
     a.train.text!.texts.forEach((t, i) => assert.ok(Math.abs(r2.logits[i * 2] - at.get(t)![0]) < 1e-4));
   } finally {
     teacher.dispose();
