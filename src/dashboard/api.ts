@@ -2,7 +2,7 @@ import type { Direction } from '../search/types.ts';
 import { parseLimits } from '../search/constraints.ts';
 import type { Limit } from '../search/constraints.ts';
 import type { MetricRecord, Store, StudyCounts, StudyRecord, TrialRecord } from '../store/index.ts';
-import { summarizeStudy } from '../study/summary.ts';
+import { summarizeStudy } from '../store/index.ts';
 import { architectureOf } from './architecture.ts';
 import type { Architecture } from './architecture.ts';
 

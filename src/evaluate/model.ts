@@ -17,8 +17,8 @@ import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
 import type { Candidate, Direction } from '../search/types.ts';
 import { exportCandidate, measureLatency } from './latency.ts';
 // The predictor is pure (a table applied to a spec); it lives with the deploy stage that profiles devices.
-import { predictLatency } from '../deploy/predict/table.ts';
-import type { LatencyTable } from '../deploy/predict/table.ts';
+import { predictLatency } from '../models/latency/index.ts';
+import type { LatencyTable } from '../models/latency/index.ts';
 import type { LatencyOptions, QUANTIZE_PRECISIONS } from './latency.ts';
 
 type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];

@@ -10,8 +10,8 @@ import type { NewTrial, Store, StudyRecord, TrialRecord } from '../store/index.t
 import { InlineExecutor } from './executor.ts';
 import type { Executor, TrialSpec } from './executor.ts';
 import type { StudySetup } from './setup.ts';
-import { summarizeStudy } from './summary.ts';
-import type { StudySummary } from './summary.ts';
+import { summarizeStudy } from '../store/index.ts';
+import type { StudySummary } from '../store/index.ts';
 
 /** Options of {@link runStudy}. */
 export interface RunStudyOptions {

@@ -16,8 +16,8 @@ import { RedisExecutor } from './executors/redis.ts';
 import { runStudy } from './loop.ts';
 import { prepareStudy } from './setup.ts';
 import type { StudySetup } from './setup.ts';
-import { summarizeStudy } from './summary.ts';
-import type { StudySummary } from './summary.ts';
+import { summarizeStudy } from '../store/index.ts';
+import type { StudySummary } from '../store/index.ts';
 
 /** Options of {@link search}: what `distillery search` takes. */
 export interface SearchOptions {

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import { parseLimits } from '../../search/index.ts';
 import { openStore } from '../../store/index.ts';
-import { summarizeStudy } from '../../study/index.ts';
+import { summarizeStudy } from '../../store/index.ts';
 import { modelDirOf, type FoundModel } from './inputs.ts';
 import type { DataSource } from './measure.ts';
 import type { ReportStudy } from './types.ts';

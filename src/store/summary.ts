@@ -1,6 +1,6 @@
 import { hypervolume, nonDominatedSort, toMinimization } from '../search/index.ts';
 import type { Direction } from '../search/types.ts';
-import type { Store, StudyCounts, StudyRecord, TrialRecord } from '../store/index.ts';
+import type { Store, StudyCounts, StudyRecord, TrialRecord } from './types.ts';
 
 /** A trial as `search show --json` and the `done` event list it. */
 export interface TrialRow {
