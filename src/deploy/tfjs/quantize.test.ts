@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { float16Bits } from '../../onnx/index.ts';
+import { float16Bits } from '../../onnx/fp16.ts';
 import { quantizeFloat16, quantizeUint8 } from './quantize.ts';
 import type { QuantizedWeight } from './quantize.ts';
 
