@@ -41,9 +41,7 @@ export async function readStudy(file: string, name?: string): Promise<StudyInput
     const cfg = frozen.config ?? {};
     const baseDir = frozen.baseDir ?? dirname(file);
     const limits = parseLimits(cfg.limits ?? []);
-    const refs: Record<string, number> = {};
-    for (const l of limits) if (record.objectives.includes(l.metric)) refs[l.metric] = l.value;
-    const s = await summarizeStudy(store, record, refs);
+    const s = await summarizeStudy(store, record);
     const onFront = new Set(s.pareto.map((t) => t.id));
     const points = s.trials
       .filter((t) => t.state === 'complete' && (t.constraintViolation ?? 0) <= 0 && t.objectives && s.objectives.every((o) => Number.isFinite(t.objectives![o.name])))
