@@ -1,5 +1,5 @@
 import { predict, readLines } from '../jobs/predict.ts';
-import type { CommandSpec } from './commands.ts';
+import type { CommandSpec } from './spec.ts';
 import { table } from './reporters.ts';
 
 /** `distillery predict MODEL INPUT...`: classify texts, a file of lines, or image/sample files. */
