@@ -75,3 +75,22 @@ export function checkClasses(got: number, expected: number, where: string, file:
     );
   }
 }
+
+/**
+ * Check a teacher's class names (when it names them) against the data's, in order:
+ * TEACHER_LABELS naming both lists.
+ *
+ * @example
+ * checkLabels(['spam', 'ham'], ['ham', 'spam'], 'teacher.labels', 'teacher.onnx'); // throws
+ */
+export function checkLabels(got: readonly string[] | undefined, expected: readonly string[] | undefined, where: string, file: string): void {
+  if (got === undefined || expected === undefined) return;
+  if (got.join('\u0000') !== expected.join('\u0000')) {
+    throw new DistilleryError(
+      'TEACHER_LABELS',
+      `${file}: the teacher's classes are [${got.join(', ')}], the data's [${expected.join(', ')}] (in order)`,
+      "the teacher must output the data's classes in the same order: relabel the data, or fix the teacher's labels.json / teacher.labels",
+      where,
+    );
+  }
+}

@@ -5,7 +5,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import type { OnnxFeed, OnnxSession, OnnxValueInfo } from '../../runtime/index.ts';
 import { loadTokenizer, type TextTokenizer } from '../../tokenizers/load.ts';
 import type { Teacher, TeacherOutput } from '../types.ts';
-import { checkClasses, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
+import { checkClasses, checkLabels, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
 import type { OnnxTeacherConfig } from './config.ts';
 
 const INT_TYPES = ['int64', 'int32'];
@@ -43,7 +43,7 @@ export async function loadOnnxTextTeacher(cfg: OnnxTeacherConfig, path: string, 
   const fixed = typeof ids.shape[1] === 'number' && ids.shape[1] > 0 ? ids.shape[1] : undefined;
   const truncation = tokenizer.json['truncation'] as { max_length?: number } | null | undefined;
   const maxLength = fixed ?? cfg.maxLength ?? truncation?.max_length ?? ctx.text?.maxLength ?? 128;
-  checkLabels(cfg, path, ctx, key);
+  checkOwnLabels(cfg, path, ctx, key);
   const output = cfg.output !== undefined ? session.outputs.find((o) => o.name === cfg.output) : session.outputs[0];
   if (!output) throw new DistilleryError('TEACHER_OUTPUT', `${path}: no graph output named '${cfg.output}' (outputs: ${session.outputs.map((o) => o.name).join(', ')})`, `set ${key}.output to one of the names listed`, `${key}.output`);
 
@@ -102,19 +102,11 @@ function idsInput(inputs: readonly OnnxValueInfo[], name: string | undefined, pa
   return v;
 }
 
-function checkLabels(cfg: OnnxTeacherConfig, path: string, ctx: TeacherLoadContext, key: string): void {
+function checkOwnLabels(cfg: OnnxTeacherConfig, path: string, ctx: TeacherLoadContext, key: string): void {
   const file = join(dirname(path), 'labels.json');
   const labels = cfg.labels ?? (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined);
-  if (labels === undefined || !ctx.classNames) return;
-  const got = Array.isArray(labels) ? labels.map(String) : [];
-  if (got.join('\u0000') !== ctx.classNames.join('\u0000')) {
-    throw new DistilleryError(
-      'TEACHER_LABELS',
-      `${path}: the teacher's classes are [${got.join(', ')}], the data's [${ctx.classNames.join(', ')}] (in order)`,
-      'the teacher must output the data\'s classes in the same order: relabel the data, or fix labels.json / teacher.labels',
-      cfg.labels ? `${key}.labels` : file,
-    );
-  }
+  if (labels === undefined) return;
+  checkLabels(Array.isArray(labels) ? labels.map(String) : [], ctx.classNames, cfg.labels ? `${key}.labels` : file, path);
 }
 
 function encodeFor(tok: TextTokenizer, texts: readonly string[], maxLength: number) {
