@@ -93,6 +93,7 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
   report({ event: 'start', command: 'distill', name, out, engine });
 
   const data = await loadData(config.data, { baseDir, seed: config.seed });
+  for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
   const dataShape = data.train.shape;
   const loss = createLoss(config.loss, 'loss', { seed: config.seed });
