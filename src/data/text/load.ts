@@ -7,7 +7,6 @@ import type { DataConfig, DataSource, TextConfig } from '../config.ts';
 import { textConfigSchema } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
 import { textFingerprint } from '../fingerprint.ts';
-import { noNormalization } from '../normalize.ts';
 import { split } from '../ops.ts';
 import { cleanText } from './clean.ts';
 import type { RawText } from './raw.ts';
@@ -92,9 +91,6 @@ export function loadTextData(cfg: DataConfig, opts: { baseDir: string; seed: num
   if (truncated > 0) notes.push(`${truncated} text(s) longer than ${text.maxLength} tokens were truncated (data.text.maxLength)`);
   return { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}), tokenizer, fingerprint: textFingerprint(train), notes };
 }
-
-/** The data config's normalisation for text: none (token ids are not scaled). */
-export const textNormalization = noNormalization;
 
 function readParts(source: DataSource, mode: TextConfig['encoding'], at: (p: string) => string): RawText[] {
   if (source === 'spam' || (typeof source === 'object' && source.type === 'spam')) {
