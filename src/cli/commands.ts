@@ -14,6 +14,7 @@ import { searchCommands } from './search-commands.ts';
 import { reportCommands } from './report-commands.ts';
 import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
+import { compareCommands } from './compare-commands.ts';
 
 /** Flags every command takes. */
 export interface GlobalFlags {
@@ -188,4 +189,5 @@ export const commands: CommandSpec[] = [
   ...workerCommands,
   ...reportCommands,
   ...dashboardCommands,
+  ...compareCommands,
 ];
