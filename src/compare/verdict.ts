@@ -86,6 +86,11 @@ export function verdict(arms: readonly ArmFigures[], o: { metric: string; limits
       ? `It beats the runner-up, ${second.arm} (${pct(second.accuracy)}), by ${d.points.toFixed(2)} points, more than the seeds' spread (${d.spreadPoints.toFixed(2)}): the win holds across seeds.`
       : `Its lead over the runner-up, ${second.arm} (${pct(second.accuracy)}), is ${d.points.toFixed(2)} points, within the seeds' spread (${d.spreadPoints.toFixed(2)}): no win.`);
   }
+  const peers = ranked.slice(1).filter((a) => !difference(best, a).win && a.cost.mean < best.cost.mean).sort((a, b) => a.cost.mean - b.cost.mean);
+  if (peers[0]) {
+    const p = peers[0];
+    parts.push(`At equal accuracy (within the spread), the ${p.arm} arm is cheaper: ${num(p.cost.mean)} ${o.metric} against ${num(best.cost.mean)} (${(p.cost.mean / best.cost.mean).toFixed(2)}×) at ${pct(p.accuracy)}.`);
+  }
   const student = arms.find((a) => a.arm === 'student');
   if (student && best.arm !== 'student' && second?.arm !== 'student') {
     const d = difference(best, student);
