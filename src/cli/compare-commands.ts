@@ -35,7 +35,9 @@ export const compareCommands: CommandSpec[] = [
       const { config, baseDir } = await loadCompareConfig(file, (opts['set'] as string[] | undefined) ?? [], { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(backend ? { backend } : {}), ...(threads ? { threads } : {}) });
       const r = await compare(config, { out, baseDir, resume: opts['resume'] === true, reporter: flags.reporter });
       const arms = Object.fromEntries(ARMS.map((a) => [a, { trainingMacs: r.arms[a].trainingMacs, seeds: r.arms[a].seeds, best: r.arms[a].best, front: r.arms[a].front }]));
-      flags.reporter({ event: 'done', command: 'compare', out: r.out, teacher: r.teacher, budget: r.plan.budget, report: r.report, seconds: r.seconds, arms, verdict: r.verdict });
+      flags.reporter({ event: 'info', message: `compare: report ${r.report.html} (Markdown ${r.report.markdown}); teacher ${(100 * r.teacher.testAccuracy).toFixed(2)}% on test; ${Math.round(r.seconds)} s`, report: r.report, teacher: r.teacher, budget: r.plan.budget, seconds: r.seconds });
+      // The done event exactly as documented: every arm's spend, seeds, best and front, and the verdict.
+      flags.reporter({ event: 'done', arms, verdict: r.verdict });
       if (!flags.json) {
         const rows = [['arm', 'test accuracy', r.plan.metric, 'training MACs/seed', 'seconds'], ...ARMS.map((a) => {
           const b = r.arms[a].best;
