@@ -38,7 +38,7 @@ export interface SeedResult {
   trainingMacs: number;
   charges: Charge[];
   /** The chosen model: `hand student` or `trial N`, its training settings and the epochs it finally trained. */
-  chosen: { source: string; params?: Record<string, unknown>; temperature?: number; alpha?: number; epochs: number };
+  chosen: { source: string; arch: string; params?: Record<string, unknown>; temperature?: number; alpha?: number; epochs: number };
   modelDir: string;
   /** Validation accuracy of the chosen model (what every selection used). */
   valAccuracy: number;
@@ -116,9 +116,18 @@ export async function runArmSeed(arm: ArmName, seed: number, ctx: ArmContext): P
   return seedResult(seed, acct, { ...chosenBase, epochs }, r, spec.model, tuned.points, ctx, started);
 }
 
-function seedResult(seed: number, acct: BudgetAccount, chosen: SeedResult['chosen'], r: Pick<TrainResult, 'modelDir' | 'testAccuracy'>, model: ModelSpec, trials: TrialPoint[], ctx: ArmContext, started: number): SeedResult {
+function seedResult(seed: number, acct: BudgetAccount, chosen: Omit<SeedResult['chosen'], 'arch'>, r: Pick<TrainResult, 'modelDir' | 'testAccuracy'>, model: ModelSpec, trials: TrialPoint[], ctx: ArmContext, started: number): SeedResult {
   const c = ctx.costOf(model);
-  return { seed, trainingMacs: acct.spent, charges: [...acct.charges], chosen, modelDir: r.modelDir, valAccuracy: r.testAccuracy, cost: c.cost, macs: c.macs, params: c.params, trials, seconds: (Date.now() - started) / 1000 };
+  return { seed, trainingMacs: acct.spent, charges: [...acct.charges], chosen: { ...chosen, arch: archOf(model) }, modelDir: r.modelDir, valAccuracy: r.testAccuracy, cost: c.cost, macs: c.macs, params: c.params, trials, seconds: (Date.now() - started) / 1000 };
+}
+
+/** A one-line name of a model: each block's kind and width, shape-only blocks left out, e.g. `dense 48 → dense 10`. */
+export function archOf(model: ModelSpec): string {
+  const skip = new Set(['flatten', 'dropout', 'activation', 'batchnorm']);
+  return (model.blocks as Record<string, unknown>[])
+    .filter((b) => !skip.has(String(b['type'])))
+    .map((b) => `${String(b['type'])}${b['units'] ?? b['filters'] ? ` ${String(b['units'] ?? b['filters'])}` : ''}`)
+    .join(' → ');
 }
 
 // Events of the jobs inside, marked with their arm and seed; their own start/done would read as the comparison's.

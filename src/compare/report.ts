@@ -36,7 +36,7 @@ export function armRows(d: CompareReportData): { head: string[]; rows: string[][
     const a = d.arms[arm];
     const val = a.seeds.map((s) => s.valAccuracy);
     const vm = val.reduce((x, y) => x + y, 0) / val.length;
-    return [arm, pm(a.best.accuracy.mean, a.best.accuracy.std), `${(100 * vm).toFixed(2)}%`, formatMetric(d.plan.metric, a.best.cost.mean), a.best.withinLimits ? 'yes' : 'no', macs(a.trainingMacs), `${((100 * a.trainingMacs) / d.plan.budget).toFixed(1)}%`, `${Math.round(a.best.seconds)} s`, a.seeds.map((s) => `s${s.seed}: ${s.chosen.source}, ${s.chosen.epochs} ep`).join('; ')];
+    return [arm, pm(a.best.accuracy.mean, a.best.accuracy.std), `${(100 * vm).toFixed(2)}%`, formatMetric(d.plan.metric, a.best.cost.mean), a.best.withinLimits ? 'yes' : 'no', macs(a.trainingMacs), `${((100 * a.trainingMacs) / d.plan.budget).toFixed(1)}%`, `${Math.round(a.best.seconds)} s`, a.seeds.map((s) => `s${s.seed}: ${s.chosen.source}${s.chosen.source.startsWith('trial') ? ` (${s.chosen.arch})` : ''}, ${s.chosen.epochs} ep`).join('; ')];
   });
   rows.push(['teacher (reference)', `${(100 * d.teacher.testAccuracy).toFixed(2)}%`, `${(100 * d.teacher.valAccuracy).toFixed(2)}%`, d.teacher.cost !== undefined ? formatMetric(d.plan.metric, d.teacher.cost) : '-', '-', '-', '-', '-', '-']);
   return { head, rows };
