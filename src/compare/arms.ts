@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DistilleryError } from '../core/errors.ts';
 import type { DistilleryEvent, Reporter } from '../core/events.ts';
 import type { Teacher } from '../distill/index.ts';
 import { applyTrainSettings } from '../evaluate/index.ts';
@@ -99,7 +100,7 @@ export async function runArmSeed(arm: ArmName, seed: number, ctx: ArmContext): P
   const tuned = await tune(ctx, seed, { space, distilled, maxTrials, trialEpochs, tuneBudget, teacherPerEpoch, strategy: arm === 'distilled' ? 'grid' : undefined, report });
   for (const c of tuned.charges) acct.charge(c.what, c.macs);
   const w = tuned.winner;
-  if (!w) throw new Error(`${label}: no candidate completed within the limits`);
+  if (!w) throw new DistilleryError('COMPARE_NO_CANDIDATE', `${label}: no candidate completed within the limits (${tuned.points.length} asked)`, 'give the search more budget (budget.search, budget.studentEpochs) or a space with more candidates within the limits', 'space');
   const spec = w.spec;
   const settings = applyTrainSettings(config.train, distilled ? BASE_LOSS : undefined, spec.train);
   const knobs = recipeOf(settings.loss);

@@ -63,7 +63,9 @@ export function overallScatter(d: CompareReportData): Scatter {
 function scatterFor(d: CompareReportData, title: string, points: ScatterPoint[]): Scatter {
   const limits = d.plan.limits.filter((l) => l.metric === d.plan.metric).map((l) => ({ axis: 'x' as const, value: l.value, text: `${l.metric} ${l.op} ${l.value}` }));
   const xs = [...points.map((p) => p.x), ...limits.map((l) => l.value)];
-  return { title, x: { metric: d.plan.metric, label: metricLabel(d.plan.metric), direction: 'min', log: wantsLog(xs) }, y: { metric: 'accuracy', label: metricLabel('accuracy'), direction: 'max', log: false }, points, limits, notes: [] };
+  // A teacher ten times the students' cost already squashes them into one corner on a linear axis.
+  const log = wantsLog(xs) || (xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) > 10);
+  return { title, x: { metric: d.plan.metric, label: metricLabel(d.plan.metric), direction: 'min', log }, y: { metric: 'accuracy', label: metricLabel('accuracy'), direction: 'max', log: false }, points, limits, notes: [] };
 }
 
 function budgetRows(d: CompareReportData): string[][] {

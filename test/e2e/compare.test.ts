@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runCli, startCli, writeConfig } from '../helpers/cli.ts';
@@ -54,6 +54,20 @@ test('compare killed (kill -9) during the search arm, then --resume: no finished
       assert.ok(a.front.length >= 1);
     }
     assert.match(String(done['verdict']), /^Best model within macs<=128/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compare with a budget too small for one epoch of the hand student: one clear line on stderr, exit 2, nothing written', () => {
+  const dir = csvFolder();
+  try {
+    const cfg = writeConfig(dir, 'compare.json', tinyCompareConfig(dir, join(dir, 'no-teacher-needed-yet'), { budget: { macs: 1000 } }));
+    const out = join(dir, 'out');
+    const r = runCli(['compare', '--config', cfg, '--out', out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n'), ['error COMPARE_BUDGET_TOO_SMALL: budget.macs: 1000 training MACs do not pay for one epoch of the hand student (61440 = 3 × 128 MACs × 160 samples) (hint: give at least budget.macs: 61440, or budget.studentEpochs)']);
+    assert.equal(existsSync(out), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
