@@ -2,7 +2,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { DistilleryEvent, Reporter } from '../core/events.ts';
-import type { Teacher } from '../distill/index.ts';
+import { cacheConfigSchema } from '../distill/index.ts';
+import type { CacheConfig, Teacher } from '../distill/index.ts';
 import { applyTrainSettings } from '../evaluate/index.ts';
 import type { EvalOutcome, Evaluator, LossTermConfig } from '../evaluate/index.ts';
 import type { ModelSpec } from '../models/index.ts';
@@ -181,8 +182,8 @@ async function finalRun(ctx: ArmContext, seed: number, model: ModelSpec, trainSe
 }
 
 /** The teacher's logits are cached beside the comparison unless the config says where. */
-export function cacheOf(ctx: Pick<ArmContext, 'config' | 'dir'>): unknown {
-  return ctx.config.cache ?? { dir: join(ctx.dir, '..', '..', 'teacher-cache') };
+export function cacheOf(ctx: Pick<ArmContext, 'config' | 'dir'>): CacheConfig {
+  return ctx.config.cache ?? cacheConfigSchema.parse({ dir: join(ctx.dir, '..', '..', 'teacher-cache') });
 }
 
 interface Winner {
@@ -216,7 +217,7 @@ async function tune(ctx: ArmContext, seed: number, o: TuneOptions): Promise<{ ch
   const cfg = searchStudyConfig(ctx.config, seed, o.space, 'tune', o.distilled ? { loss: BASE_LOSS } : undefined);
   cfg.budget.epochs = o.trialEpochs;
   if (o.strategy) cfg.strategy = { name: o.strategy, options: {} };
-  if (o.distilled) cfg.cache = cacheOf(ctx) as typeof cfg.cache;
+  if (o.distilled) cfg.cache = cacheOf(ctx);
   const setup = await prepareStudy(cfg, { baseDir: ctx.baseDir, teacher: ctx.teacher, reporter: o.report });
   const storePath = join(ctx.dir, 'search.db');
   const store = await openStore(storePath);

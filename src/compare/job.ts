@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
-import type { Reporter } from '../core/events.ts';
+import type { DistilleryEvent, Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
 import { writeJsonAtomic } from '../core/fs.ts';
 import { validateConfig } from '../config/index.ts';
@@ -108,7 +108,7 @@ export async function compare(config: CompareConfig, opts: CompareOptions): Prom
         const r = await runArmSeed(arm, seed, { config, baseDir, plan, teacher, dir, reporter: report, costOf });
         done.push(r);
         writeJsonAtomic(stateFile, state);
-        report({ event: 'arm_done', arm, seed, trainingMacs: r.trainingMacs, valAccuracy: r.valAccuracy, chosen: r.chosen } as never);
+        report({ event: 'arm_done', arm, seed, trainingMacs: r.trainingMacs, valAccuracy: r.valAccuracy, chosen: r.chosen } as unknown as DistilleryEvent);
       }
     }
 
