@@ -141,7 +141,7 @@ export async function compare(config: CompareConfig, opts: CompareOptions): Prom
       arms[arm] = { trainingMacs: best.trainingMacs.mean, seeds, best, front };
       figures.push({ arm, accuracy: best.accuracy, cost: best.cost, trainingMacs: best.trainingMacs, seconds: best.seconds, withinLimits: within });
     }
-    const text = verdict(figures, { metric: plan.metric, limits: config.limits, seeds: plan.seeds.length });
+    const text = verdict(figures, { metric: plan.metric, limits: config.limits, seeds: plan.seeds.length, budgetEpochs: plan.budget / (3 * plan.studentMacs * plan.samples) });
     const t = { valAccuracy: tVal.accuracy, testAccuracy: tTest.accuracy, macs: plan.teacherMacs, ...(plan.metric === 'macs' ? { cost: plan.teacherMacs } : {}) };
     const files = writeCompareReport({ title: `distillery compare: ${config.name}`, config, plan, teacher: t, arms, verdict: text }, join(out, 'report.html'));
     return { out, plan, teacher: t, arms, verdict: text, report: files, seconds: (Date.now() - started) / 1000 };

@@ -93,6 +93,8 @@ export async function preflight(config: CompareConfig, baseDir: string, reporter
     throw new DistilleryError('COMPARE_BUDGET_TOO_SMALL', `budget.macs: ${fmt(budget)} training MACs do not pay for one epoch of the hand student (${fmt(oneEpoch)} = 3 × ${fmt(student.macs)} MACs × ${samples} samples)`, `give at least budget.macs: ${oneEpoch}, or budget.studentEpochs`, 'budget.macs');
   }
 
+  if (budget < 20 * oneEpoch) reporter?.({ event: 'warning', message: `budget: ${(budget / oneEpoch).toFixed(1)} epochs of the hand student; an arm leaves up to one epoch of its final model unspent, so the arms may land more than 5% apart (give 20 or more)` });
+
   const teacher = await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, normalization: data.normalization, train: data.train });
   try {
     const tMacs = teacherCost(config.teacher, baseDir, inputShape, numClasses).macs ?? config.budget.teacherMacs;

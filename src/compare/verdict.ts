@@ -71,7 +71,7 @@ const num = (x: number) => (x >= 1e5 ? x.toExponential(2).replace('e+', 'e') : M
  * @example
  * verdict(figures, { metric: 'macs', limits: ['macs<=79400'], seeds: 3 });
  */
-export function verdict(arms: readonly ArmFigures[], o: { metric: string; limits: readonly string[]; seeds: number }): string {
+export function verdict(arms: readonly ArmFigures[], o: { metric: string; limits: readonly string[]; seeds: number; budgetEpochs?: number }): string {
   const ok = arms.filter((a) => a.withinLimits);
   const within = o.limits.length ? `within ${o.limits.join(', ')}` : 'with no limit';
   if (ok.length === 0) return `No arm's chosen models are all ${within}, so no arm can be recommended.`;
@@ -104,6 +104,6 @@ export function verdict(arms: readonly ArmFigures[], o: { metric: string; limits
   }
   const macs = arms.map((a) => a.trainingMacs.mean);
   const gap = (Math.max(...macs) - Math.min(...macs)) / Math.max(...macs);
-  parts.push(`Each arm spent ${num(Math.min(...macs))}–${num(Math.max(...macs))} training MACs per seed (${(100 * gap).toFixed(1)}% apart${gap > 0.05 ? ': more than 5%, see the budget table' : ''}); wall time ${arms.map((a) => `${a.arm} ${Math.round(a.seconds)} s`).join(', ')}.`);
+  parts.push(`Each arm spent ${num(Math.min(...macs))}–${num(Math.max(...macs))} training MACs per seed (${(100 * gap).toFixed(1)}% apart${gap > 0.05 ? `: more than 5%, because an arm leaves up to one epoch of its final model unspent${o.budgetEpochs !== undefined ? ` and the budget pays for only ${o.budgetEpochs.toFixed(1)} epochs of the hand student` : ''} (see the budget table)` : ''}); wall time ${arms.map((a) => `${a.arm} ${Math.round(a.seconds)} s`).join(', ')}.`);
   return parts.join(' ');
 }
