@@ -36,5 +36,6 @@ export type { Teacher, TeacherOutput, LossContext, LossTerm, LossTermKind, Loss,
 export * as search from './search/index.ts';
 export * as study from './study/index.ts';
 export * as deploy from './deploy/index.ts';
+export * as compare from './compare/index.ts';
 export { openStore } from './store/index.ts';
 export type { Store } from './store/index.ts';
