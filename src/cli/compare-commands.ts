@@ -1,7 +1,7 @@
 import { DistilleryError } from '../core/errors.ts';
 import { compare, loadCompareConfig } from '../compare/index.ts';
 import { ARMS } from '../compare/index.ts';
-import type { CommandSpec, GlobalFlags } from './commands.ts';
+import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt } from './options.ts';
 import { table } from './reporters.ts';
 

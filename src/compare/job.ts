@@ -18,7 +18,8 @@ import { preflight } from './plan.ts';
 import type { ComparePlan } from './plan.ts';
 import { writeCompareReport } from './report.ts';
 import { spread, verdict } from './verdict.ts';
-import type { ArmFigures, Spread } from './verdict.ts';
+import type { ArmFigures } from './verdict.ts';
+import type { ArmResult } from './result.ts';
 
 /** What `compare.json` keeps: the frozen config and every finished arm and seed, so `--resume` redoes none. */
 interface CompareState {
@@ -26,17 +27,6 @@ interface CompareState {
   baseDir: string;
   config: CompareConfig;
   arms: Partial<Record<ArmName, SeedResult[]>>;
-}
-
-/** One arm in the result and the `done` event. */
-export interface ArmResult {
-  /** Mean training MACs per seed, and each seed's. */
-  trainingMacs: number;
-  seeds: SeedResult[];
-  /** The arm's chosen models across seeds: test accuracy and cost metric, mean ± std. */
-  best: { accuracy: Spread; cost: Spread; metric: string; withinLimits: boolean; trainingMacs: Spread; seconds: number };
-  /** The seeds' chosen models not dominated on (test accuracy, cost metric). */
-  front: { seed: number; accuracy: number; cost: number; model: string }[];
 }
 
 /** What {@link compare} returns. */

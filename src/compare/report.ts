@@ -5,7 +5,7 @@ import { wantsLog } from '../deploy/report/axis.ts';
 import type { Scatter, ScatterPoint } from '../deploy/report/index.ts';
 import { ARMS } from './config.ts';
 import type { CompareConfig } from './config.ts';
-import type { ArmResult } from './job.ts';
+import type { ArmResult } from './result.ts';
 import type { ComparePlan } from './plan.ts';
 
 /** Everything the comparison's report shows. */
