@@ -29,3 +29,13 @@ test('no note when the job runs on the engine it wanted', () => {
   report({ event: 'start', command: 'report', inputs: [] });
   assert.deepEqual(lines, []);
 });
+
+test('a search says the same note as its setup starts the engine, once even inside the quickstart', () => {
+  const { stream, lines } = sink();
+  const report = humanReporter(stream);
+  report({ event: 'info', message: `note: ${fallback}`, fallback });
+  report({ event: 'info', message: 'teacher: 99.10% on the held-out split' });
+  report({ event: 'start', command: 'train', engine: { backend: 'wasm', threads: 2, simd: true, notes: [fallback], fallback } });
+  report({ event: 'info', message: `note: ${fallback}`, fallback });
+  assert.deepEqual(lines, [`note: ${fallback}\n`, 'teacher: 99.10% on the held-out split\n']);
+});

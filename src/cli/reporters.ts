@@ -59,6 +59,11 @@ export function humanReporter(stream: NodeJS.WriteStream = process.stderr): Repo
         stream.write(`${prefix}${epochLine(e)}\n`);
         break;
       case 'info':
+        // the engine's fallback note comes once, from whichever job starts first
+        if (typeof e['fallback'] === 'string') {
+          if (warnedFallback) break;
+          warnedFallback = true;
+        }
         stream.write(`${e.message}\n`);
         break;
       case 'warning':
