@@ -29,7 +29,7 @@ function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'web' ? [] : testFiles(p);
-    return e.name.endsWith('.test.ts') ? [p] : [];
+    return e.name.endsWith('.test.ts') || e.name.endsWith('.test-util.ts') ? [p] : [];
   });
 }
 
