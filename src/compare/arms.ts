@@ -227,10 +227,12 @@ async function tune(ctx: ArmContext, seed: number, o: TuneOptions): Promise<{ ch
   const evaluator: Evaluator = budgeted(setup.evaluator, () => left, epochCost);
   try {
     let study = await store.getStudy('tune');
-    let misses = 0;
     for (;;) {
       const trials = study ? await store.listTrials(study.id) : [];
       left = o.tuneBudget - spentOf(trials);
+      // Candidates in a row that the budget left could not pay for, read from the store so that a resumed search stops where an unbroken one would.
+      let misses = 0;
+      for (let i = trials.length - 1; i >= 0 && trials[i]!.state === 'infeasible'; i--) if ((trials[i]!.reason ?? '').startsWith('COMPARE_BUDGET')) misses++;
       const trained = trials.filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed').length;
       const running = trials.some((t) => t.state === 'running');
       if (!running && (trained >= o.maxTrials || left <= 0 || misses >= 3)) break;
@@ -238,8 +240,6 @@ async function tune(ctx: ArmContext, seed: number, o: TuneOptions): Promise<{ ch
       await runStudy({ ...setup, evaluator, config: { ...cfg, budget: { ...cfg.budget, trials: trained + 1 } } }, { store, resume: study !== undefined, reporter: o.report });
       study ??= await store.getStudy('tune');
       const after = await store.listTrials(study!.id);
-      const last = after.at(-1);
-      misses = last && last.state === 'infeasible' && (last.reason ?? '').startsWith('COMPARE_BUDGET') ? misses + 1 : 0;
       if (after.length === before && !running) break; // nothing more to ask (a grid fully asked)
     }
     const trials = await store.listTrials(study!.id);
