@@ -49,7 +49,7 @@ async function predictMode(model: string | undefined, opts: Record<string, unkno
 export const benchCommands: CommandSpec[] = [
   {
     name: 'bench',
-    description: 'measure latency (p50/p95/p99) and throughput of a model on onnxruntime or TF.js wasm; with --predict, the latency predictor against measurements',
+    description: 'measure latency (p50/p95/p99) and throughput of a model on onnxruntime, TF.js wasm, or TF.js wasm inside Chromium (browser); with --predict, the latency predictor against measurements',
     args: [{ name: 'model', description: 'model folder (holds model.json) or an .onnx file (onnx runtime only)' }],
     options: [
       { flags: '--runtime <name>', description: `${RUNTIMES.join(' | ')} (default onnx)` },
