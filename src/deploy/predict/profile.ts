@@ -8,6 +8,7 @@ import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
 import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
 import { blockInstances, features, type BlockInstance } from './blocks.ts';
+import { fitKernelModel, predictKernelMs, whereWorst, type KernelModel } from './kernel-fit.ts';
 import { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type LatencyTable, type TableEntry } from './table.ts';
 
 /** Options of {@link profileDevice} and {@link measureLatency}. */
@@ -40,6 +41,16 @@ export interface ProfileDeviceOptions extends ProfileOptions {
    * fewer than 2 per block kind); default: up to 16 of the profiled specs, spread over the list.
    */
   calibration?: readonly ResolvedModelSpec[];
+  /**
+   * Whole models (drawn from `specs`) the kernel latency model is fitted on; default 96, 0 for
+   * none (then predictions are block sums). Half are spread over the list; the rest are chosen
+   * in two adaptive rounds next to the models the fit misses most (see `whereWorst`).
+   */
+  kernelModels?: number;
+  /** Where the kernel model's training models are drawn from; default `specs`. */
+  kernelPool?: readonly ResolvedModelSpec[];
+  /** Called with the whole models the kernel model was fitted on and their latencies (to fit baselines on the same data). */
+  onKernelData?: (specs: readonly ResolvedModelSpec[], ms: readonly number[]) => void;
 }
 
 /**
@@ -203,7 +214,40 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
     const ks = Object.entries(table.kindScales).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
     opts.reporter?.({ event: 'info', message: `calibrated on ${calib.length} models: scale ${table.scale.toFixed(3)}${ks ? ` (${ks})` : ''}, overhead ${table.overheadMs.toFixed(3)} ms` });
   }
+  const kpool = opts.kernelPool ?? specs;
+  const budget = Math.min(opts.kernelModels ?? 96, kpool.length);
+  if (budget >= 8) table.kernels = await fitKernelsAdaptively(kpool, calib, measured, budget, runtime, opts);
   return table;
+}
+
+/**
+ * Fits the kernel model: the calibration models plus half the budget spread over `specs`,
+ * then two rounds that each measure a quarter of the budget next to the worst-fitted models.
+ */
+async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: readonly ResolvedModelSpec[], calibMs: readonly number[], budget: number, runtime: RuntimeName, opts: ProfileDeviceOptions): Promise<KernelModel> {
+  const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
+  const have = new Set(calib.map(key));
+  const train = [...calib];
+  const ms = [...calibMs];
+  const first = spread(specs.filter((s) => !have.has(key(s))), Math.ceil(budget / 2));
+  const add = async (more: readonly ResolvedModelSpec[]): Promise<void> => {
+    if (more.length === 0) return;
+    const t = await measureLatency(more, opts);
+    for (const s of more) have.add(key(s));
+    train.push(...more);
+    ms.push(...t);
+  };
+  await add(first);
+  let km = fitKernelModel(train, ms, runtime);
+  for (let round = 0; round < 2; round++) {
+    const pool = specs.filter((s) => !have.has(key(s)));
+    const errs = train.map((s, i) => Math.abs(predictKernelMs(s, km) / ms[i]! - 1) * 100);
+    await add(whereWorst(pool, train, errs, Math.ceil(budget / 4), runtime).map((i) => pool[i]!));
+    km = fitKernelModel(train, ms, runtime);
+  }
+  opts.onKernelData?.(train, ms);
+  opts.reporter?.({ event: 'info', message: `kernel model fitted on ${km.n} models: |error| median ${km.fitMedianAbsPct.toFixed(1)}%, p90 ${km.fitP90AbsPct.toFixed(1)}% (in sample)` });
+  return km;
 }
 
 function outputShape(s: ResolvedModelSpec): number[] {
