@@ -81,7 +81,7 @@ function dot(a: readonly number[], b: readonly number[]): number {
 
 /**
  * Adaptive sampling as nn-Meter does it: of the unmeasured `pool`, the `count` models nearest
- * (in log-scaled kernel features) to the measured models the current fit misses most, so the
+ * (in log kernel features, each scaled by its spread) to the measured models the current fit misses most, so the
  * next measurements go where the model is wrong rather than where it is already right.
  * Returns indices into `pool`.
  *
@@ -89,10 +89,17 @@ function dot(a: readonly number[], b: readonly number[]): number {
  * const next = whereWorst(pool, measuredSpecs, errorsPct, 20, 'onnx');
  */
 export function whereWorst(pool: readonly ResolvedModelSpec[], measured: readonly ResolvedModelSpec[], absErrorPct: readonly number[], count: number, runtime: KernelRuntime): number[] {
-  const feat = (s: ResolvedModelSpec): number[] => kernelFeatures(s, runtime).map((v) => Math.log1p(v));
-  const pf = pool.map(feat);
+  // log features, each scaled by its spread over pool and measured models alike
+  const raw = (s: ResolvedModelSpec): number[] => kernelFeatures(s, runtime).map((v) => Math.log1p(v));
+  const all = [...pool, ...measured].map(raw);
+  const sd = all[0]!.map((_, j) => {
+    const m = all.reduce((a, r) => a + r[j]!, 0) / all.length;
+    return Math.sqrt(all.reduce((a, r) => a + (r[j]! - m) ** 2, 0) / all.length) || 1;
+  });
+  const z = (r: number[]): number[] => r.map((v, j) => v / sd[j]!);
+  const pf = all.slice(0, pool.length).map(z);
   const order = absErrorPct.map((e, i) => [e, i] as const).sort((a, b) => b[0] - a[0]);
-  const worst = order.slice(0, Math.max(1, Math.ceil(order.length / 5))).map(([, i]) => feat(measured[i]!));
+  const worst = order.slice(0, Math.max(1, Math.ceil(order.length / 5))).map(([, i]) => z(all[pool.length + i]!));
   const taken = new Set<number>();
   // round-robin over the worst models: each takes its nearest unmeasured neighbour in turn
   for (let round = 0; taken.size < Math.min(count, pool.length); round++) {
