@@ -7,10 +7,11 @@
  * fitted on the same data: latency proportional to MACs (a + b·MACs), and the block-sum table.
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
- *     [--threads 1] [--iterations 50] [--json] [--out table-prefix]
+ *     [--threads 1] [--iterations 50] [--json] [--out table-prefix] [--pin CPU]
  *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
@@ -26,8 +27,15 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '50' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    pin: { type: 'string' },
   },
 });
+// --pin CPU: run again under `taskset -c CPU` (Linux), so the one timing thread stays on one core.
+if (values.pin !== undefined && process.env['DISTILLERY_PINNED'] !== values.pin) {
+  const r = spawnSync('taskset', ['-c', values.pin, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, DISTILLERY_PINNED: values.pin } });
+  if (r.error) throw new Error(`--pin needs taskset (util-linux): ${r.error.message}`);
+  process.exit(r.status ?? 1);
+}
 const count = Number(values.models);
 const poolSize = Number(values.pool);
 const threads = Number(values.threads);

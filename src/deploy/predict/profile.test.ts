@@ -41,9 +41,9 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
  * generous; a predictor that ignored dispatch or fusion costs loses to the baseline here.
  */
 test('on onnxruntime, the kernel model beats MACs-proportional on held-out models', async () => {
-  const train = [...randomSpecs(16, 31), ...randomMlpSpecs(12, 32)];
-  const held = [...randomSpecs(8, 33), ...randomMlpSpecs(8, 34)];
-  const opts = { runtime: 'onnx', threads: 1, warmup: 3, iterations: 15, rounds: 3 } as const;
+  const train = [...randomSpecs(24, 31), ...randomMlpSpecs(16, 32)];
+  const held = [...randomSpecs(12, 33), ...randomMlpSpecs(12, 34)];
+  const opts = { runtime: 'onnx', threads: 1, warmup: 3, iterations: 10, rounds: 3 } as const;
   const ms = await measureLatency([...train, ...held], opts);
   const trainMs = ms.slice(0, train.length);
   const heldMs = ms.slice(train.length);
@@ -52,8 +52,10 @@ test('on onnxruntime, the kernel model beats MACs-proportional on held-out model
   const kernel = err(held.map((s) => predictKernelMs(s, km)));
   const [a, b] = fitNonNegative(train.map((s) => [1, costOfResolved(s).macs]), trainMs);
   const macs = err(held.map((s) => a! + b! * costOfResolved(s).macs));
-  assert.ok(kernel.medianAbsPct < 35, `kernel model |error| median ${kernel.medianAbsPct.toFixed(1)}%`);
-  assert.ok(kernel.medianAbsPct < macs.medianAbsPct, `kernel ${kernel.medianAbsPct.toFixed(1)}% vs MACs ${macs.medianAbsPct.toFixed(1)}%`);
+  // measured when written, on the shared machine at load 17: kernel |error| median 10%, p90 33%; MACs 23%, 55%
+  const why = `kernel model median ${kernel.medianAbsPct.toFixed(1)}%, p90 ${kernel.p90AbsPct.toFixed(1)}%; MACs-proportional ${macs.medianAbsPct.toFixed(1)}%, ${macs.p90AbsPct.toFixed(1)}%`;
+  assert.ok(kernel.medianAbsPct < 30, why);
+  assert.ok(kernel.medianAbsPct + kernel.p90AbsPct < macs.medianAbsPct + macs.p90AbsPct, why);
 });
 
 test('spec sources: a search space is sampled into distinct valid specs; a list is read as is', () => {
