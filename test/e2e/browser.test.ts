@@ -68,3 +68,17 @@ test('a search with a latencyMs objective on the browser runtime: every trial ti
   }
   assert.ok(existsSync(store));
 });
+
+test('report --runtime browser: the model timed in Chromium, in the report\'s latency column', { skip }, async () => {
+  await initEngine({ backend: 'wasm', threads: 1 });
+  const dir = tempDir();
+  const model = buildModel(spec as never, { inputShape: [16, 16, 1], numClasses: 10, seed: 2 });
+  await saveModel(model, join(dir, 'model'));
+  model.dispose();
+  const r = runCli(['report', join(dir, 'model'), '--runtime', 'browser', '--warmup', '2', '--iterations', '5', '--out', join(dir, 'r.html'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = (r.events.at(-1)!['models'] as { latency: Record<string, { p50Ms: number; p95Ms: number }> }[])[0]!;
+  assert.deepEqual(Object.keys(m.latency), ['browser']);
+  assert.ok(m.latency['browser']!.p50Ms > 0 && m.latency['browser']!.p50Ms <= m.latency['browser']!.p95Ms);
+  assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /browser p50 \/ p95 ms/);
+});
