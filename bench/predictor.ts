@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
-import { fitNonNegative, measureModels, predictBlockSum, predictLatency, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
+import { measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
+import { fitNonNegative, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 
 const { values } = parseArgs({

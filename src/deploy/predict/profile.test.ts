@@ -4,13 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/fs.ts';
-import { blockInstances } from './blocks.ts';
 import { comparePredictions, summarizeErrors } from './compare.ts';
 import { measureLatency, profileDevice } from './profile.ts';
 import { randomMlpSpecs, randomSpecs, readSpecSource } from './sources.ts';
-import { fitKernelModel, fitNonNegative, predictKernelMs } from './kernel-fit.ts';
 import { costOfResolved } from '../../models/index.ts';
-import { predictLatency, readLatencyTable } from './table.ts';
+import { blockInstances, fitKernelModel, fitNonNegative, predictKernelMs, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
 
 const quick = { threads: 1, warmup: 1, iterations: 5 };
 

@@ -7,9 +7,7 @@ import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
 import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
-import { blockInstances, features, type BlockInstance } from './blocks.ts';
-import { fitKernelModel, predictKernelMs, whereWorst, type KernelModel } from './kernel-fit.ts';
-import { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type LatencyTable, type TableEntry } from './table.ts';
+import { blockInstances, emptyOf, features, fitEmpty, fitKernelModel, fitKinds, fitKindScales, fitOverhead, kindSums, predictKernelMs, whereWorst, type BlockInstance, type KernelModel, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
 
 /** Options of {@link profileDevice} and {@link measureLatency}. */
 export interface ProfileOptions {

@@ -1,4 +1,4 @@
-import type { ResolvedModelSpec } from '../../models/index.ts';
+import type { ResolvedModelSpec } from '../index.ts';
 import { kernelFeatureNames, kernelFeatures, type KernelRuntime } from './kernels.ts';
 import { ridge } from './linalg.ts';
 

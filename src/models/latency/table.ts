@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
-import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../../models/index.ts';
+import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../index.ts';
 import { blockInstances, features, type BlockInstance } from './blocks.ts';
 import { predictKernelMs, type KernelModel } from './kernel-fit.ts';
 import { ridge } from './linalg.ts';

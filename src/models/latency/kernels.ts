@@ -1,4 +1,4 @@
-import { seUnits, type ActivationName, type ResolvedModelSpec } from '../../models/index.ts';
+import { seUnits, type ActivationName, type ResolvedModelSpec } from '../index.ts';
 import { blockInstances } from './blocks.ts';
 
 /** Kernel kinds a runtime dispatches for distillery's blocks, after its fusions. */
