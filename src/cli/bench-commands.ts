@@ -99,7 +99,7 @@ export const benchCommands: CommandSpec[] = [
       { flags: '--space <file>', description: 'search-space file (sampled), or a YAML/JSON list of model specs' },
       { flags: '-o, --out <file>', description: 'where to write the table (JSON)' },
       { flags: '--threads <n>', description: 'runtime threads (default 1)' },
-      { flags: '--samples <n>', description: 'models drawn from the space; their blocks are profiled (default 200)' },
+      { flags: '--samples <n>', description: 'models drawn from the space; their blocks are profiled, and up to 96 of them timed whole to fit the kernel model (default 200)' },
       { flags: '--warmup <n>', description: 'untimed runs per block (default 10)' },
       { flags: '--iterations <n>', description: 'timed runs per block; the median is kept (default 100)' },
     ],
@@ -117,8 +117,9 @@ export const benchCommands: CommandSpec[] = [
       writeJsonAtomic(out, t);
       const seconds = (Date.now() - t0) / 1000;
       const blocks = Object.keys(t.entries).length;
-      flags.reporter({ event: 'done', command: 'profile-device', out, runtime, threads, models: specs.length, blocks, scale: t.scale, overheadMs: t.overheadMs, seconds });
-      if (!flags.json) process.stdout.write(`${blocks} blocks from ${specs.length} models profiled on ${runtime} (${threads} thread(s)) in ${seconds.toFixed(0)} s; table saved to ${out}\n`);
+      flags.reporter({ event: 'done', command: 'profile-device', out, runtime, threads, models: specs.length, blocks, scale: t.scale, overheadMs: t.overheadMs, ...(t.kernels ? { kernelModels: t.kernels.n, kernelFitMedianPct: t.kernels.fitMedianAbsPct } : {}), seconds });
+      const kernels = t.kernels ? `; kernel model fitted on ${t.kernels.n} whole models` : '';
+      if (!flags.json) process.stdout.write(`${blocks} blocks from ${specs.length} models profiled on ${runtime} (${threads} thread(s))${kernels} in ${seconds.toFixed(0)} s; table saved to ${out}\n`);
     },
   },
 ];

@@ -3,6 +3,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../index.ts';
 import { blockInstances, features, type BlockInstance } from './blocks.ts';
 import { predictKernelMs, type KernelModel } from './kernel-fit.ts';
+import { kernelFeatureNames } from './kernels.ts';
 import { ridge } from './linalg.ts';
 
 export { ridge };
@@ -243,6 +244,9 @@ export function readLatencyTable(path: string): LatencyTable {
   }
   if (t?.version !== 1 || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
     throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version 1 with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
+  }
+  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(kernelFeatureNames()))) {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: its kernel model has features [${String(t.kernels.features)}], this version predicts from [${kernelFeatureNames().join(', ')}]`, 'profile the device again with this version of `distillery profile-device`', path);
   }
   return t;
 }
