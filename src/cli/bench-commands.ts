@@ -23,13 +23,14 @@ async function predictMode(model: string | undefined, opts: Record<string, unkno
   const iterations = positiveInt('iterations', opts['iterations']);
   const warmup = positiveInt('warmup', opts['warmup']);
   try {
-    const { rows, summary } = await comparePredictions(models, t, { ...(iterations ? { iterations } : {}), ...(warmup ? { warmup } : {}) });
-    flags.reporter({ event: 'done', command: 'bench', mode: 'predict', runtime: t.runtime, threads: t.threads, rows, ...summary });
+    const { rows, summary, noise } = await comparePredictions(models, t, { ...(iterations ? { iterations } : {}), ...(warmup ? { warmup } : {}) });
+    flags.reporter({ event: 'done', command: 'bench', mode: 'predict', runtime: t.runtime, threads: t.threads, rows, ...summary, predictor: t.kernels ? 'kernels' : 'blocks', noiseWithin10: noise.within10, noiseMedianAbsPct: noise.medianAbsPct, noiseP90AbsPct: noise.p90AbsPct });
     if (!flags.json) {
       process.stdout.write(table([['model', 'predicted ms', 'measured ms', 'error'], ...rows.map((r) => [r.name, ms(r.predictedMs), ms(r.measuredMs), `${r.errorPct.toFixed(1)}%`])]));
       process.stdout.write(
         `${t.runtime}, ${t.threads} thread(s), batch 1: ${pct(summary.within10)} of ${summary.n} models within ±10% (nn-Meter's bar: 90%); ` +
-          `|error| mean ${summary.meanAbsPct.toFixed(1)}%, median ${summary.medianAbsPct.toFixed(1)}%, p90 ${summary.p90AbsPct.toFixed(1)}%\n`,
+          `|error| mean ${summary.meanAbsPct.toFixed(1)}%, median ${summary.medianAbsPct.toFixed(1)}%, p90 ${summary.p90AbsPct.toFixed(1)}%\n` +
+          `noise floor (the same models measured twice, one pass after the other): ${pct(noise.within10)} within ±10%; |difference| median ${noise.medianAbsPct.toFixed(1)}%, p90 ${noise.p90AbsPct.toFixed(1)}%\n`,
       );
     }
   } finally {
