@@ -35,7 +35,7 @@ export interface WebModel {
   weights: Uint8Array;
 }
 
-/** A prepared input of a loaded model in the page. */
+/** What the page's timing loop returns. */
 export interface BrowserTiming {
   /** Timed runs, ms. */
   times: number[];
