@@ -15,6 +15,7 @@ import { reportCommands } from './report-commands.ts';
 import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
 import { predictCommands } from './predict-commands.ts';
+import { compareCommands } from './compare-commands.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
 
@@ -173,4 +174,5 @@ export const commands: CommandSpec[] = [
   ...reportCommands,
   ...dashboardCommands,
   ...predictCommands,
+  ...compareCommands,
 ];

@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { silentReporter } from '../core/events.ts';
 import { applyOverrides, readConfigFile, validateConfig } from '../config/index.ts';
-import { loadData } from '../data/index.ts';
+import { absoluteDataPaths, loadData } from '../data/index.ts';
 import { buildModel, modelCost } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import { distillSections } from '../distill/config.ts';
@@ -116,7 +116,8 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
     }
     const hooks = await distillHooks({ loss, student, teacher, cachedLogits, numClasses, dataShape }, data.train);
 
-    openOut(out, config);
+    // data paths made absolute: export and report find the data from the run folder alone
+    openOut(out, { ...config, data: absoluteDataPaths(config.data, baseDir) });
     report({ event: 'info', message: `${name}: ${cost.params.toLocaleString('en-US')} params, ${cost.macs.toLocaleString('en-US')} MACs/sample; teacher ${teacher.name} (${teacher.kind}), teacher logits ${source}` });
     const log = new MetricsLog(join(out, 'metrics.jsonl'), resume);
     let epochs = 0;
@@ -136,11 +137,12 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
       hooks.dispose();
     }
 
-    const { set } = evalSetOf(data);
+    const { set } = evalSetOf(data, opts.scoreOn);
     const t = await evaluateTeacher(teacher, set, config.cache.batchSize);
     const studentResult = await finishRun(student, {
       out, spec: config.model, data, cost, epochs, evalBatchSize: config.train.evalBatchSize, started, engine, log,
       metadata: { teacher: { name: teacher.name, kind: teacher.kind, hash: teacher.hash }, loss: config.loss },
+      ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}),
     });
     const size = teacherCost(config.teacher, baseDir, dataShape, numClasses);
     return {

@@ -97,11 +97,27 @@ type Line = { event: string; epoch?: unknown; [k: string]: unknown };
 
 function readEpochLines(file: string): Line[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Line)
-    .filter((l) => l.event === 'epoch');
+  const lines: Line[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
+    if (text.trim() === '') return;
+    let line: unknown;
+    let why = 'not a JSON object';
+    try {
+      line = JSON.parse(text);
+    } catch (e) {
+      why = `not valid JSON: ${(e as Error).message}`;
+    }
+    if (typeof line !== 'object' || line === null || Array.isArray(line)) {
+      throw new DistilleryError(
+        'TRAIN_METRICS_CORRUPT',
+        `${file}: line ${i + 1} is ${why} (${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)})`,
+        'the run\'s metrics log is damaged (the checkpoint, which holds the training state, is not): delete that line and --resume again, or start afresh without --resume',
+        file,
+      );
+    }
+    if ((line as Line).event === 'epoch') lines.push(line as Line);
+  });
+  return lines;
 }
 
 /**
@@ -147,9 +163,13 @@ export class MetricsLog {
   }
 }
 
-/** The part of a data set a run is scored on: test, else validation, else train. */
-export function evalSetOf(data: LoadedData): { set: LoadedData['train']; evaluatedOn: TrainResult['evaluatedOn'] } {
-  if (data.test) return { set: data.test, evaluatedOn: 'test' };
+/**
+ * The part of a data set a run is scored on: test, else validation, else train. With `scoreOn:
+ * 'validation'` the test split is left alone (a job inside a comparison, which reads it once at
+ * the end): validation, else train.
+ */
+export function evalSetOf(data: LoadedData, scoreOn: 'test' | 'validation' = 'test'): { set: LoadedData['train']; evaluatedOn: TrainResult['evaluatedOn'] } {
+  if (data.test && scoreOn === 'test') return { set: data.test, evaluatedOn: 'test' };
   if (data.validation) return { set: data.validation, evaluatedOn: 'validation' };
   return { set: data.train, evaluatedOn: 'train' };
 }
@@ -167,6 +187,8 @@ export interface FinishOptions {
   log: MetricsLog;
   /** Extra keys for the saved model's `distillery` metadata (e.g. the teacher it learnt from). */
   metadata?: Record<string, unknown>;
+  /** `validation`: score on the validation split and never read the test split (see {@link evalSetOf}). */
+  scoreOn?: 'test' | 'validation';
 }
 
 /**
@@ -177,7 +199,7 @@ export interface FinishOptions {
  * const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: 1000, started, engine, log });
  */
 export async function finishRun(model: LayersModel, o: FinishOptions): Promise<TrainResult> {
-  const { set, evaluatedOn } = evalSetOf(o.data);
+  const { set, evaluatedOn } = evalSetOf(o.data, o.scoreOn);
   const scores = evaluate(model, set, { batchSize: o.evalBatchSize });
   const modelDir = join(o.out, 'model');
   const train = o.data.train;
