@@ -171,8 +171,9 @@ export function absoluteDataPaths(cfg: DataConfig, baseDir: string): DataConfig 
   const s = cfg.source;
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const text = cfg.text && 'path' in cfg.text.tokenizer ? { text: { ...cfg.text, tokenizer: { path: at(cfg.text.tokenizer.path) } } } : {};
-  if (s === 'mnist' || s.type === 'mnist') return cfg;
-  if (s === 'spam' || s.type === 'spam') return { ...cfg, ...text };
+  if (s === 'mnist' || s === 'spam') return s === 'spam' ? { ...cfg, ...text } : cfg;
+  if (s.type === 'mnist') return cfg;
+  if (s.type === 'spam') return { ...cfg, ...text };
   if (s.type === 'text' || s.type === 'text-folder') return { ...cfg, ...text, source: { ...s, train: at(s.train), ...(s.test !== undefined ? { test: at(s.test) } : {}) } };
   if (s.type === 'csv') return { ...cfg, source: { ...s, train: at(s.train), ...(s.test !== undefined ? { test: at(s.test) } : {}) } };
   if (s.type === 'idx') {
