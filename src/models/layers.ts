@@ -38,7 +38,12 @@ export class Inits {
 
   glorot(): ReturnType<typeof tfl.initializers.glorotUniform> {
     // 7919 (a prime) spreads the per-layer seeds; any injective map would do.
-    return tfl.initializers.glorotUniform({ seed: this.seed * 7919 + ++this.n });
+    return tfl.initializers.glorotUniform({ seed: this.next() });
+  }
+
+  /** A fresh seed, for layers that make their own initialisers. */
+  next(): number {
+    return this.seed * 7919 + ++this.n;
   }
 }
 

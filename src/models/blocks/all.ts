@@ -1,10 +1,14 @@
 import type { z } from 'zod';
 import { Registry } from '../../core/registry.ts';
+import { conv1d, sepconv1d } from './conv1d.ts';
 import { conv2d } from './conv2d.ts';
 import { dense } from './dense.ts';
+import { embedding } from './embedding.ts';
 import { mbconv } from './mbconv.ts';
 import { sepconv } from './sepconv.ts';
+import { seqpool } from './seqpool.ts';
 import { activationBlock, avgpool, batchnorm, dropout, flatten, globalavgpool, maxpool } from './simple.ts';
+import { transformer } from './transformer.ts';
 import type { BlockDef } from './types.ts';
 
 /**
@@ -12,7 +16,11 @@ import type { BlockDef } from './types.ts';
  * Adding a block: write its file (a `defineBlock({...})`) and add it here; the spec schema, the
  * types, build, cost, describe and readback all follow from this list.
  */
-export const blockDefs = [mbconv, sepconv, conv2d, dense, maxpool, avgpool, globalavgpool, flatten, dropout, batchnorm, activationBlock] as const;
+export const blockDefs = [
+  mbconv, sepconv, conv2d, dense, maxpool, avgpool, globalavgpool, flatten, dropout,
+  embedding, conv1d, sepconv1d, seqpool, transformer,
+  batchnorm, activationBlock,
+] as const;
 
 type Defs = typeof blockDefs;
 type SchemaOf<D> = D extends { schema: infer S } ? S : never;
