@@ -56,6 +56,8 @@ export interface PositionsConfig extends LayerArgs {
   mode: 'learned' | 'sinusoidal';
   length: number;
   dim: number;
+  /** Seed of the learned positions' initialiser (not saved: it only matters before training). */
+  seed?: number;
 }
 
 /** Adds position vectors to a sequence [N, L, D]: learned ([L, D] weights `positions`) or fixed sinusoids. */
@@ -64,6 +66,7 @@ export class DistilleryPositions extends Layer {
   readonly mode: 'learned' | 'sinusoidal';
   readonly length: number;
   readonly dim: number;
+  private readonly seed: number | undefined;
   private table?: tfl.LayerVariable;
   private fixed?: tf.Tensor2D;
 
@@ -72,11 +75,12 @@ export class DistilleryPositions extends Layer {
     this.mode = args.mode;
     this.length = args.length;
     this.dim = args.dim;
+    this.seed = args.seed;
   }
 
   override build(): void {
     // BERT's initialiser for position embeddings: N(0, 0.02)
-    if (this.mode === 'learned') this.table = this.addWeight('positions', [this.length, this.dim], 'float32', tfl.initializers.randomNormal({ stddev: 0.02 }));
+    if (this.mode === 'learned') this.table = this.addWeight('positions', [this.length, this.dim], 'float32', tfl.initializers.randomNormal({ stddev: 0.02, ...(this.seed === undefined ? {} : { seed: this.seed }) }));
     this.built = true;
   }
 

@@ -48,10 +48,10 @@ export const embedding = defineBlock({
     const params = table + (b.positions === 'learned' ? l * b.dim : 0);
     return { out: [l, b.dim], params, macs: 0, kernel: table };
   },
-  build(x, b, { prefix: p }) {
+  build(x, b, { prefix: p, inits }) {
     // N(0, 0.02) as BERT: glorot over a large vocabulary gives tiny vectors
-    let y = call(tfl.layers.embedding({ name: `${p}_embed`, inputDim: b.vocabSize, outputDim: b.dim, embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.02 }) }), x);
-    if (b.positions !== 'none') y = call(new DistilleryPositions({ name: `${p}_pos`, mode: b.positions, length: x.shape[1] as number, dim: b.dim }), y);
+    let y = call(tfl.layers.embedding({ name: `${p}_embed`, inputDim: b.vocabSize, outputDim: b.dim, embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.02, seed: inits.next() }) }), x);
+    if (b.positions !== 'none') y = call(new DistilleryPositions({ name: `${p}_pos`, mode: b.positions, length: x.shape[1] as number, dim: b.dim, seed: inits.next() }), y);
     return y;
   },
   describe: (b) => `embedding ${b.dim} vocab ${b.vocabSize} ${b.positions} positions`,
