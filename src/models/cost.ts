@@ -65,9 +65,11 @@ export function modelCost(spec: ModelSpec, inputShape?: readonly number[], numCl
 export function costOfResolved(spec: ResolvedModelSpec, where = 'model'): ModelCost {
   let shape = spec.input;
   const layers: BlockCost[] = [];
+  const first = spec.blocks[0];
+  const ctx = first && blocks.get(first.type).takesTokens ? { tokenLength: spec.input[0]! } : {};
   spec.blocks.forEach((b, i) => {
     const path = `${where}.blocks[${i}]`;
-    const c = blocks.get(b.type, path).cost(b as never, shape, path);
+    const c = blocks.get(b.type, path).cost(b as never, shape, path, ctx);
     layers.push({ path, name: `b${i}`, type: b.type, outputShape: c.out, params: c.params, macs: c.macs, kernelParams: c.kernel });
     shape = c.out;
   });

@@ -50,6 +50,10 @@ test('text specs: vocabSize from the data, token input checks, and shape errors 
   assert.equal(shape.code, 'MODEL_SHAPE');
   assert.equal(shape.where, 'model.blocks[1]');
   assert.equal(code(() => modelCost({ input: { kind: 'tokens', length: 8, vocabSize: 9 }, blocks: [{ type: 'embedding', dim: 6 }, { type: 'dense', units: 2 }] })).code, 'MODEL_SHAPE');
+  // the padding mask is read position by position: masked blocks need the full-length sequence
+  const short = code(() => modelCost({ input: { kind: 'tokens', length: 8, vocabSize: 9 }, blocks: [{ type: 'embedding', dim: 6 }, { type: 'conv1d', filters: 6, stride: 2 }, { type: 'seqpool' }] }));
+  assert.equal(short.where, 'model.blocks[2]');
+  assert.match(short.message, /length 4, not the input's 8/);
 });
 
 test('text model -> spec -> model: the resolved spec from metadata and from the layers alone', async () => {

@@ -7,4 +7,4 @@
  * const s = await openOnnx('model.onnx');
  */
 export { openOnnx } from './onnx.ts';
-export type { OnnxOpenOptions, OnnxSession, OnnxTensor, OnnxValueInfo } from './onnx.ts';
+export type { OnnxFeed, OnnxOpenOptions, OnnxSession, OnnxTensor, OnnxValueInfo } from './onnx.ts';

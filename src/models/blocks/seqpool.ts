@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { call } from '../layers.ts';
 import { DistilleryMaskedPool1D } from '../text-layers.ts';
-import { cfg, need2 } from './shared.ts';
+import { cfg, need2, needTokenLength } from './shared.ts';
 import { defineBlock } from './types.ts';
 
 /** A resolved seqpool block. */
@@ -19,8 +19,9 @@ export const seqpool = defineBlock({
   type: 'seqpool',
   schema: z.strictObject({ type: z.literal('seqpool'), mode: z.enum(['avg', 'max']).optional() }),
   resolve: (b): SeqpoolBlock => ({ type: 'seqpool', mode: b.mode ?? 'avg' }),
-  cost(b, s, path) {
-    const [, c] = need2(s, path, b.type);
+  cost(b, s, path, ctx) {
+    const [l, c] = need2(s, path, b.type);
+    needTokenLength(l, ctx.tokenLength, path, b.type);
     return { out: [c], params: 0, macs: 0, kernel: 0 };
   },
   build: (x, b, { prefix: p, modelInput }) => call(new DistilleryMaskedPool1D({ name: `${p}_seqpool`, mode: b.mode }), [x, modelInput]),

@@ -120,3 +120,16 @@ export function convBnAct(x: Sym, p: string, role: string, b: ConvBnActOptions, 
   if (b.batchNorm) y = applyBatchNorm(y, `${p}_${role === 'conv' ? 'bn' : `${role}_bn`}`);
   return fuse === 'linear' ? applyActivation(y, b.activation, actName) : y;
 }
+
+/**
+ * Throws `MODEL_SHAPE` unless a masked block's sequence is as long as the token input: the
+ * padding mask is read from the ids, position by position.
+ */
+export function needTokenLength(l: number, tokenLength: number | undefined, path: string, type: string): void {
+  if (tokenLength === undefined) {
+    throw new DistilleryError('MODEL_SHAPE', `${path} (${type}) masks padding, so the model must take token ids`, 'start the model with { type: embedding } and input { kind: tokens, length: N }', path);
+  }
+  if (l !== tokenLength) {
+    throw new DistilleryError('MODEL_SHAPE', `${path} (${type}) masks padding but its sequence has length ${l}, not the input's ${tokenLength}`, `put ${path} before blocks that shorten the sequence (stride > 1 or padding valid)`, path);
+  }
+}

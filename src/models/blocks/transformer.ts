@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DistilleryError } from '../../core/errors.ts';
 import { call } from '../layers.ts';
 import { DistilleryTransformerEncoder } from '../text-layers.ts';
-import { cfg, need2, pos } from './shared.ts';
+import { cfg, need2, needTokenLength, pos } from './shared.ts';
 import { defineBlock } from './types.ts';
 
 const schema = z.strictObject({
@@ -43,8 +43,9 @@ export const transformer = defineBlock({
   type: 'transformer',
   schema,
   resolve: (b): TransformerBlock => ({ type: 'transformer', heads: b.heads ?? 2, ffDim: b.ffDim ?? 0, norm: b.norm ?? 'pre', activation: b.activation ?? 'gelu', dropout: b.dropout ?? 0 }),
-  cost(b, s, path) {
+  cost(b, s, path, ctx) {
     const [l, d] = need2(s, path, b.type);
+    needTokenLength(l, ctx.tokenLength, path, b.type);
     if (d % b.heads !== 0) throw new DistilleryError('MODEL_SHAPE', `${path} (transformer): width ${d} is not a multiple of ${b.heads} heads`, `set ${path}.heads to a divisor of ${d}`, path);
     const f = ffWidth(b, d);
     const kernel = 4 * d * d + 2 * d * f;

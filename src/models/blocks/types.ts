@@ -21,6 +21,12 @@ export interface BuildContext {
   modelInput: Sym;
 }
 
+/** What a block's `cost` gets besides its input shape. */
+export interface CostContext {
+  /** The model's token length when it takes token ids: blocks that apply the padding mask need their sequence to be that long. */
+  tokenLength?: number;
+}
+
 /** What a block's `resolve` gets besides the block. */
 export interface ResolveContext {
   /** Vocabulary size known from the spec's token input or the data's tokenizer (filled into `embedding`). */
@@ -57,7 +63,7 @@ export interface BlockDef<S extends z.ZodObject = z.ZodObject, R extends { type:
   /** Fills the defaults (absent optional options get their documented values). */
   resolve(b: z.infer<S>, ctx: ResolveContext): R;
   /** Output shape, params, MACs from the input shape; throws `MODEL_SHAPE` naming `path` when the block cannot take the input. */
-  cost(b: R, input: number[], path: string): BlockStep;
+  cost(b: R, input: number[], path: string, ctx: CostContext): BlockStep;
   /** Adds the block's layers (named `<prefix>_<role>`) after `x`; returns the block's output. */
   build(x: Sym, b: R, ctx: BuildContext): Sym;
   /** Short human form for tables, e.g. `conv2d 32 k3 s1 same relu`. */
