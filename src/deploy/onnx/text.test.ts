@@ -5,7 +5,7 @@ import { initEngine } from '../../engine/index.ts';
 import { buildModel, type ModelSpec } from '../../models/index.ts';
 import { textBatch, textNet } from '../../models/testing.ts';
 import { openOnnx } from '../../runtime/index.ts';
-import { decodeOnnx, exportOnnx } from './index.ts';
+import { decodeOnnx, exportOnnx, onnxLogits } from './index.ts';
 import { onnxChecker } from './testing.ts';
 
 before(async () => {
@@ -60,7 +60,10 @@ for (const [name, spec] of Object.entries(specs)) {
     else assert.ok(check.ok, 'error' in check ? check.error : '');
     const s = await openOnnx('text.onnx', { bytes, threads: 1 });
     const out = await s.run({ input: { data: ids, dims: [32, l] } });
+    // the export job's path: a data set holds ids as whole float32 numbers
+    const viaData = await onnxLogits(s, Float32Array.from(ids), [l], 10);
     await s.release();
+    assert.deepEqual(Array.from(viaData), Array.from(out['logits']!.data));
     const got = out['logits']!.data;
     assert.equal(got.length, want.length);
     let diff = 0;
