@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTrain } from '../engine/index.ts';
-import type { ActivationName } from './blocks/shared.ts';
+import type { ActivationName } from './activations.ts';
 
 /**
  * A symbolic tensor flowing through the graph while a model is built.

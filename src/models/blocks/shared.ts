@@ -4,10 +4,9 @@ import { DistilleryError } from '../../core/errors.ts';
 import { applyActivation, applyBatchNorm, call, type Inits, isBuiltinActivation, type Sym } from '../layers.ts';
 import type { Layer, LayerGroup } from './types.ts';
 
-/** Activation names a block may use; `hswish`/`hsigmoid` are MobileNetV3's relu6(x+3)/6 forms. */
-export const activationNames = ['linear', 'relu', 'relu6', 'sigmoid', 'hsigmoid', 'tanh', 'swish', 'hswish'] as const;
-/** One of {@link activationNames}. */
-export type ActivationName = (typeof activationNames)[number];
+import { activationNames, type ActivationName } from '../activations.ts';
+
+export { activationNames, type ActivationName };
 
 /** Schema atoms shared by block schemas. */
 export const activation = z.enum(activationNames);

@@ -1,10 +1,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine } from '../../engine/index.ts';
-import { buildModel, type ModelSpec } from '../../models/index.ts';
-import { textBatch, textNet } from '../../models/testing.ts';
-import { openOnnx } from '../../runtime/index.ts';
+import { initEngine } from '../engine/index.ts';
+import { buildModel, type ModelSpec } from '../models/index.ts';
+import { textBatch, textNet } from '../models/testing.ts';
+import { openOnnx } from '../runtime/index.ts';
 import { decodeOnnx, exportOnnx, onnxLogits } from './index.ts';
 import { onnxChecker } from './testing.ts';
 

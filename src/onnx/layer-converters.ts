@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { DistilleryError } from '../../core/errors.ts';
-import { Registry } from '../../core/registry.ts';
+import type { DistilleryError } from '../core/errors.ts';
+import { Registry } from '../core/registry.ts';
 import type { GraphBuilder } from './ir.ts';
 
 /** A TF.js layer of the model being converted. */

@@ -1,4 +1,4 @@
-import { sinusoid } from '../../models/text-layers.ts';
+import { sinusoid } from '../models/text-layers.ts';
 import { attr } from './ir.ts';
 import { layerConverters, type ConvertContext, type ConvLayer, type OnnxT } from './layer-converters.ts';
 import { tfPads } from './weights.ts';

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DistilleryError } from '../../core/errors.ts';
+import { DistilleryError } from '../core/errors.ts';
 import './convert-text.ts';
 import { attr, GraphBuilder, type IrGraph } from './ir.ts';
 import { layerConverters, type ConvertContext, type OnnxT } from './layer-converters.ts';
