@@ -14,6 +14,12 @@ import { blocks as blockRegistry, blockSchemas, type BlockSpec, type ResolvedBlo
  *   activation relu6; padding is always same and every conv is followed by BN (convs have no bias)
  * - maxpool/avgpool: size 2, stride = size, padding valid (the Keras convention)
  * - dense: activation linear, bias true
+ * - text blocks (embedding, conv1d, sepconv1d, seqpool, transformer): see docs/text-models.md
+ *   and each block's file under ./blocks/
+ *
+ * A text model's input is `{ kind: 'tokens', length, vocabSize }` (see {@link tokenInputSchema}):
+ * int32 ids [batch, length], id 0 = padding on the right; it resolves to `input: [length]`
+ * and its first block is an `embedding` carrying `vocabSize`.
  *
  * @example
  * const spec = parseModelSpec({ input: [28, 28, 1], blocks: [{ type: 'flatten' }, { type: 'dense', units: 10 }] });
