@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { initEngine } from '../engine/index.ts';
-import { nativeTestSkip } from '../engine/native/compare.ts';
+import { nativeTestSkip } from '../engine/native/testing.ts';
 import { buildModel } from './build.ts';
 import type { ModelSpec } from './spec.ts';
 import { textBatch, textNet } from './testing.ts';
