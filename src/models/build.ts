@@ -12,6 +12,8 @@ export interface BuildOptions {
   numClasses?: number;
   /** Seed of the weight initialisers (default 0): the same seed gives the same weights. */
   seed?: number;
+  /** Vocabulary size of the data's tokenizer: fills a text model's `embedding.vocabSize` when the spec leaves it out. */
+  vocabSize?: number;
 }
 
 /**
@@ -43,7 +45,8 @@ export const METADATA_KEY = 'distillery';
  *   { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
  */
 export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.LayersModel {
-  const ropts: { inputShape?: readonly number[]; numClasses?: number } = {};
+  const ropts: { inputShape?: readonly number[]; numClasses?: number; vocabSize?: number } = {};
+  if (opts.vocabSize !== undefined) ropts.vocabSize = opts.vocabSize;
   if (opts.inputShape !== undefined) ropts.inputShape = opts.inputShape;
   if (opts.numClasses !== undefined) ropts.numClasses = opts.numClasses;
   const resolved = resolveSpec(spec, ropts);

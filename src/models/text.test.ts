@@ -44,6 +44,7 @@ test('text specs: vocabSize from the data, token input checks, and shape errors 
   assert.deepEqual(r.input, [8]);
   assert.deepEqual(r.blocks[0], { type: 'embedding', dim: 8, vocabSize: 30, positions: 'learned' });
   assert.equal(code(() => resolveSpec(spec)).code, 'MODEL_VOCAB_MISSING');
+  assert.equal(buildModel(spec, { vocabSize: 30, numClasses: 2 }).countParams(), 30 * 8 + 8 * 8 + 8 * 2 + 2);
   assert.equal(code(() => resolveSpec({ input: { kind: 'tokens', length: 8, vocabSize: 9 }, blocks: [{ type: 'dense', units: 2 }] })).where, 'model.blocks[0]');
   assert.equal(code(() => modelCost({ input: [8], blocks: [{ type: 'dense', units: 4 }, { type: 'embedding', dim: 4, vocabSize: 9 }] })).where, 'model.blocks[1]');
   const shape = code(() => modelCost({ input: { kind: 'tokens', length: 8, vocabSize: 9 }, blocks: [{ type: 'embedding', dim: 6 }, { type: 'transformer', heads: 4 }] }));
