@@ -8,6 +8,6 @@
  * const s = await openOnnx('model.onnx');
  */
 export { openOnnx } from './onnx.ts';
-export type { OnnxOpenOptions, OnnxSession, OnnxTensor, OnnxValueInfo } from './onnx.ts';
+export type { OnnxFeed, OnnxOpenOptions, OnnxSession, OnnxTensor, OnnxValueInfo } from './onnx.ts';
 export { chromiumPath, openBrowser, PAGE_ORIGIN, webModelOf } from './browser.ts';
 export type { BrowserOptions, BrowserSession, BrowserTiming, WebModel } from './browser.ts';

@@ -16,6 +16,12 @@ export interface OnnxTensor {
   readonly dims: readonly number[];
 }
 
+/** An input tensor: float32, or int32/int64 token ids (a text model's input). */
+export interface OnnxFeed {
+  readonly data: Float32Array | Int32Array | BigInt64Array;
+  readonly dims: readonly number[];
+}
+
 /** Options for {@link openOnnx}. */
 export interface OnnxOpenOptions {
   /** Intra-op threads; default: every core (`os.availableParallelism()`). */
@@ -44,7 +50,7 @@ export interface OnnxSession {
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
   /** Run the graph on float32 feeds; returns the named outputs (all graph outputs by default). */
-  run(feeds: Record<string, OnnxTensor>, outputs?: readonly string[]): Promise<Record<string, OnnxTensor>>;
+  run(feeds: Record<string, OnnxFeed>, outputs?: readonly string[]): Promise<Record<string, OnnxTensor>>;
   release(): Promise<void>;
 }
 
@@ -96,7 +102,10 @@ function wrap(path: string, session: ort.InferenceSession): OnnxSession {
     outputs,
     async run(feeds, names) {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, [...v.dims]);
+      for (const [k, v] of Object.entries(feeds)) {
+        const type = v.data instanceof Int32Array ? 'int32' : v.data instanceof BigInt64Array ? 'int64' : 'float32';
+        ortFeeds[k] = new ort.Tensor(type, v.data, [...v.dims]);
+      }
       const res = await session.run(ortFeeds, names ? [...names] : outputs.map((o) => o.name));
       const out: Record<string, OnnxTensor> = {};
       for (const [k, t] of Object.entries(res)) {
