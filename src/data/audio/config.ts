@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SPEECH_COMMANDS_SEED } from './folder.ts';
 
 const file = z.string().min(1);
 const percent = z.number().min(0).max(100);
@@ -39,7 +40,7 @@ export const audioSourceSchema = z
     silencePercent: percent.optional(),
     unknownPercent: percent.optional(),
     /** Seeds which unknowns are picked, the silence clips and the order of each split: not the run's seed, so every run sees the same test set. */
-    seed: z.number().int().min(0).default(59185),
+    seed: z.number().int().min(0).default(SPEECH_COMMANDS_SEED),
   })
   .strict();
 
