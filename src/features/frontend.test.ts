@@ -109,7 +109,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await disposeEngine();
     });
     for (const c of golden.cases) {
-      test(`${c.name}: log-mel${c.mfcc ? ' and MFCC' : ''} within ${RTOL} relative, element by element`, () => {
+      test(`${c.name}: log-mel${c.mfcc ? ' and MFCC' : ''} within ${RTOL} relative, element by element`, (ctx) => {
         const fe = resolveFrontEnd(c.frontEnd);
         const samples = golden.waves.shape[1];
         const t = frontEndTensors(fe, samples);
@@ -121,11 +121,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
           assert.deepEqual(logMel.shape, c.logMel.shape);
           const e1 = worstRel(logMel.dataSync(), c.logMel.data);
           assert.ok(e1 <= RTOL, `log-mel: worst relative error ${e1.toExponential(2)}`);
+          ctx.diagnostic(`${backend} ${c.name}: log-mel worst relative error ${e1.toExponential(2)}`);
           if (c.mfcc) {
             const mfcc = frontEndApply(t, fe, waves);
             assert.deepEqual(mfcc.shape, c.mfcc.shape);
             const e2 = worstFrameRel(mfcc.dataSync(), c.mfcc.data, c.mfcc.shape[2]);
             assert.ok(e2 <= RTOL, `mfcc: worst frame-relative error ${e2.toExponential(2)}`);
+            ctx.diagnostic(`${backend} ${c.name}: MFCC worst frame-relative error ${e2.toExponential(2)}`);
             mfcc.dispose();
           }
           waves.dispose();
