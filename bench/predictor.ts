@@ -8,7 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
-import { comparePredictions, measureLatency, profileDevice, randomSpecs, summarizeErrors, type LatencyTable } from '../src/deploy/predict/index.ts';
+import { comparePredictions, measureLatency, profileDevice, randomSpecs, summarizeErrors } from '../src/deploy/predict/index.ts';
+import type { LatencyTable } from '../src/models/latency/index.ts';
 import { RUNTIMES, runtimeName } from '../src/deploy/bench/index.ts';
 
 const { values } = parseArgs({

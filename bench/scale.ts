@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { search } from '../src/study/index.ts';
-import type { StudySummary } from '../src/study/index.ts';
+import type { StudySummary } from '../src/store/index.ts';
 import { ROOT, tempDir, writeConfig } from '../test/helpers/cli.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 

@@ -35,6 +35,8 @@ export { createLoss, lossConfigSchema, lossTerms, loadTeacher, teacherConfigSche
 export type { Teacher, TeacherOutput, LossContext, LossTerm, LossTermKind, Loss, LossConfig, TeacherConfig } from './distill/index.ts';
 export * as search from './search/index.ts';
 export * as study from './study/index.ts';
+export * as onnx from './onnx/index.ts';
+export * as latency from './models/latency/index.ts';
 export * as deploy from './deploy/index.ts';
-export { openStore } from './store/index.ts';
-export type { Store } from './store/index.ts';
+export { formatSummary, openStore, summarizeStudy } from './store/index.ts';
+export type { Store, StudySummary, TrialRow } from './store/index.ts';

@@ -2,8 +2,9 @@ import { DistilleryError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fs.ts';
 import { initEngine } from '../engine/index.ts';
 import { bench, RUNTIMES, runtimeName } from '../deploy/bench/index.ts';
-import { collectModels, comparePredictions, profileDevice, readLatencyTable, readSpecSource } from '../deploy/predict/index.ts';
-import type { CommandSpec } from './commands.ts';
+import { collectModels, comparePredictions, profileDevice, readSpecSource } from '../deploy/predict/index.ts';
+import { readLatencyTable } from '../models/latency/index.ts';
+import type { CommandSpec } from './spec.ts';
 import { positiveInt, positiveInts, requiredString } from './options.ts';
 import { table } from './reporters.ts';
 

@@ -1,4 +1,3 @@
-import type { Reporter } from '../core/events.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { loadTrainConfig, train, type TrainOptions } from '../jobs/train.ts';
 import { quickstart, quickstartTables } from '../jobs/quickstart.ts';
@@ -6,6 +5,7 @@ import { distill, loadDistillConfig } from '../jobs/distill.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName } from '../engine/index.ts';
 import { table } from './reporters.ts';
+import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt as intFlag } from './options.ts';
 import { gainLine, resultRows } from './format.ts';
 import { exportCommands } from './export-commands.ts';
@@ -14,23 +14,6 @@ import { searchCommands } from './search-commands.ts';
 import { reportCommands } from './report-commands.ts';
 import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
-
-/** Flags every command takes. */
-export interface GlobalFlags {
-  json: boolean;
-  debug: boolean;
-  seed?: number;
-  reporter: Reporter;
-}
-
-/** A CLI command declared as data: the CLI only wires options to the API. */
-export interface CommandSpec {
-  name: string;
-  description: string;
-  args?: { name: string; description: string; required?: boolean }[];
-  options?: { flags: string; description: string; repeatable?: boolean }[];
-  run(args: string[], opts: Record<string, unknown>, flags: GlobalFlags): Promise<void>;
-}
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
 

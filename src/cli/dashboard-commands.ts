@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { DistilleryError } from '../core/errors.ts';
 import { startDashboard } from '../dashboard/index.ts';
-import type { CommandSpec } from './commands.ts';
+import type { CommandSpec } from './spec.ts';
 
 function portFlag(v: unknown): number | undefined {
   if (v === undefined) return undefined;

@@ -1,9 +1,9 @@
 import { dirname, join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.ts';
 import { exportOnnxFolder, loadModelFolder, variantRows } from '../deploy/onnx/index.ts';
-import type { OnnxPrecision } from '../deploy/onnx/index.ts';
+import type { OnnxPrecision } from '../onnx/index.ts';
 import { exportTfjs } from '../deploy/tfjs/index.ts';
-import type { CommandSpec } from './commands.ts';
+import type { CommandSpec } from './spec.ts';
 import { choice, positiveInt, positiveInts } from './options.ts';
 import { table } from './reporters.ts';
 

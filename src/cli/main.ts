@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { commands } from './commands.ts';
-import type { CommandSpec, GlobalFlags } from './commands.ts';
+import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { humanReporter, jsonReporter } from './reporters.ts';
 
 function collect(value: string, previous: string[]): string[] {

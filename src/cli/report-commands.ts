@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { readConfigFile } from '../config/index.ts';
 import { collectReport, formatPercent, formatMs, writeReport } from '../deploy/report/index.ts';
 import { RUNTIMES } from '../deploy/bench/index.ts';
-import type { CommandSpec } from './commands.ts';
+import type { CommandSpec } from './spec.ts';
 import { dirname } from 'node:path';
 import { positiveInt } from './options.ts';
 

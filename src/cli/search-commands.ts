@@ -1,8 +1,9 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
-import { formatSummary, search, showStudy } from '../study/index.ts';
-import type { StudySummary } from '../study/index.ts';
-import type { CommandSpec, GlobalFlags } from './commands.ts';
+import { search, showStudy } from '../study/index.ts';
+import { formatSummary } from '../store/index.ts';
+import type { StudySummary } from '../store/index.ts';
+import type { CommandSpec, GlobalFlags } from './spec.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'];
 

@@ -1,7 +1,7 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { startWorker } from '../study/executors/index.ts';
-import type { CommandSpec, GlobalFlags } from './commands.ts';
+import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt } from './options.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'];

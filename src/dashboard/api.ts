@@ -2,7 +2,7 @@ import type { Direction } from '../search/types.ts';
 import { parseLimits } from '../search/constraints.ts';
 import type { Limit } from '../search/constraints.ts';
 import type { MetricRecord, Store, StudyCounts, StudyRecord, TrialRecord } from '../store/index.ts';
-import { summarizeStudy } from '../study/summary.ts';
+import { summarizeStudy } from '../store/index.ts';
 import { architectureOf } from './architecture.ts';
 import type { Architecture } from './architecture.ts';
 
@@ -173,9 +173,7 @@ export async function studyView(store: Store, id: number): Promise<StudyView | u
   if (!study) return undefined;
   const config = studyConfigOf(study);
   const limits = limitsOf(config);
-  // summarizeStudy takes one bound per objective for its reference point: the limit on it.
-  const bounds = Object.fromEntries(limits.filter((l) => study.objectives.includes(l.metric)).map((l) => [l.metric, l.value]));
-  const s = await summarizeStudy(store, study, bounds);
+  const s = await summarizeStudy(store, study);
   const strategy = isRecord(config['strategy']) ? String(config['strategy']['name'] ?? '') || null : null;
   return {
     id: study.id,

@@ -24,7 +24,8 @@ export async function filledStore(): Promise<{ path: string; store: Store; study
   const path = join(dir, 'study.db');
   const store = await openStore(path);
   const config = { baseDir: dir, config: { name: 'unit', data: { source: 'mnist', limit: 1000 }, teacher: { type: 'onnx', path: 'teacher.onnx' }, strategy: { name: 'random' }, limits: ['macs<=30000'], budget: { trials: 4 } } };
-  const study = await store.createStudy({ name: 'unit', config, objectives: ['accuracy', 'macs'], directions: ['max', 'min'] });
+  // The reference point a real search stores for this config: accuracy 0 and the MACs limit.
+  const study = await store.createStudy({ name: 'unit', config, objectives: ['accuracy', 'macs'], directions: ['max', 'min'], reference: [0, 30000] });
   const mlp = (units: number) => ({ model: { blocks: [{ type: 'flatten' }, { type: 'dense', units, activation: 'relu' }, { type: 'dense', units: 10 }] }, train: { lr: 0.003 } });
   const [a, b, c, d] = await store.addTrials(study.id, [
     { params: { units: 16 }, spec: mlp(16) },

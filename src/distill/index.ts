@@ -14,6 +14,8 @@
 export type { LossContext, LossTerm, LossTermKind, Teacher, TeacherOutput } from './types.ts';
 export { cacheConfigSchema, DEFAULT_LOSS, distillSections, distillSectionsSchema } from './config.ts';
 export type { CacheConfig } from './config.ts';
+export { distillLossTerms, teacherRunsOnline, trainingLogits } from './setup.ts';
+export type { TrainingLogitsOptions } from './setup.ts';
 export { checkTeacherFeatures, distillHooks, evaluateTeacher, primeLoss, studentFeatureLayers } from './job.ts';
 export type { DistillHooks, DistillHooksOptions, DistillLoss, TeacherScores } from './job.ts';
 export { cachedTeacherLogits, defaultCacheDir, gatherRows, logitCacheKey, teacherLogitsFor } from './cache.ts';

@@ -13,7 +13,7 @@ import { applyTrainSettings } from './settings.ts';
 import { createModelEvaluator, failureReason } from './model.ts';
 import { measureLatency } from './latency.ts';
 import { loadModel } from '../models/index.ts';
-import type { LatencyTable } from '../deploy/predict/table.ts';
+import type { LatencyTable } from '../models/latency/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-eval-'));
 

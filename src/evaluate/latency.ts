@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
 import { engineInfo } from '../engine/index.ts';
+import { exportOnnx } from '../onnx/index.ts';
 import { openOnnx } from '../runtime/index.ts';
 
 /** The runtimes a candidate's latency can be measured on. */
@@ -104,27 +105,13 @@ function inputShapeOf(model: LayersModel, sampleShape: readonly number[]): numbe
   return s.every((d) => typeof d === 'number') ? (s as number[]) : [...sampleShape];
 }
 
-// The exporter lives downstream, in deploy/: loaded on demand (a literal specifier, so the build
-// rewrites it) so that evaluate/ does not load it unless a study measures on onnx or quantizes.
-type Exporter = (m: LayersModel, o?: { precision?: CandidatePrecision; calibration?: CalibrationSamples }) => Promise<Uint8Array>;
-
 /**
  * A candidate as ONNX bytes, with distillery's exporter: fp32, fp16 weights, or int8 (QDQ,
  * per-channel weights, activation ranges calibrated on `calibration`, which int8 requires).
- * Throws `SEARCH_RUNTIME_UNAVAILABLE` when the exporter cannot load.
  *
  * @example
  * const int8 = await exportCandidate(model, 'int8', { x: train.x.subarray(0, 512 * 784), shape: [28, 28, 1], limit: 512 });
  */
 export async function exportCandidate(model: LayersModel, precision: CandidatePrecision, calibration?: CalibrationSamples): Promise<Uint8Array> {
-  let exportOnnx: Exporter | undefined;
-  try {
-    exportOnnx = (await import('../deploy/onnx/index.ts')).exportOnnx as Exporter;
-  } catch (e) {
-    throw new DistilleryError('SEARCH_RUNTIME_UNAVAILABLE', `latency.runtime onnx: the ONNX exporter did not load (${(e as Error).message.split('\n')[0]})`, 'measure with latency.runtime: tfjs-wasm', 'latency.runtime');
-  }
-  if (typeof exportOnnx !== 'function') {
-    throw new DistilleryError('SEARCH_RUNTIME_UNAVAILABLE', 'latency.runtime onnx: this build has no ONNX exporter', 'measure with latency.runtime: tfjs-wasm', 'latency.runtime');
-  }
   return exportOnnx(model, { precision, ...(calibration ? { calibration } : {}) });
 }

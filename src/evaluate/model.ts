@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -10,15 +10,15 @@ import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
 import { buildModel, saveModel } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
-import { cachedTeacherLogits, createLoss, distillHooks, loadTeacher, teacherCost } from '../distill/index.ts';
+import { cachedTeacherLogits, createLoss, distillHooks, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
 import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
 import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
 import type { Candidate, Direction } from '../search/types.ts';
 import { exportCandidate, measureLatency } from './latency.ts';
 // The predictor is pure (a table applied to a spec); it lives with the deploy stage that profiles devices.
-import { predictLatency } from '../deploy/predict/table.ts';
-import type { LatencyTable } from '../deploy/predict/table.ts';
+import { predictLatency } from '../models/latency/index.ts';
+import type { LatencyTable } from '../models/latency/index.ts';
 import type { LatencyOptions, QUANTIZE_PRECISIONS } from './latency.ts';
 
 type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
@@ -99,18 +99,12 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
   if (config.teacher) {
     const numClasses = data.train.numClasses;
     teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, normalization: data.normalization, train: data.train }));
-    const features = createLoss([...(config.loss ?? [])].length ? [...config.loss!] : [{ term: 'kd', weight: 0.9, T: 4 }, { term: 'ce', weight: 0.1 }], 'loss', { seed: config.seed });
-    const online = (config.data.augment?.shift ?? 0) > 0 || features.features.teacher.length > 0;
-    features.dispose();
+    const probe = createLoss([...distillLossTerms(config.loss)], 'loss', { seed: config.seed });
+    const online = teacherRunsOnline(probe, (config.data.augment?.shift ?? 0) > 0);
+    probe.dispose();
     if (!online) {
       report({ event: 'info', message: `teacher ${teacher.name}: logits over ${data.train.y.length} training samples (once for the study)` });
-      const c = config.cache;
-      const r = await cachedTeacherLogits(teacher, data.train, {
-        fingerprint: data.fingerprint,
-        normalization: data.normalization,
-        ...(c?.batchSize ? { batchSize: c.batchSize } : {}),
-        ...(c && !c.enabled ? { cacheDir: false as const } : c?.dir ? { cacheDir: resolve(baseDir, c.dir) } : {}),
-      });
+      const r = await trainingLogits(teacher, data.train, { fingerprint: data.fingerprint, normalization: data.normalization, cache: config.cache, baseDir });
       logits = r.logits;
     }
   }
@@ -162,7 +156,7 @@ export class ModelEvaluator implements Evaluator {
     let loss: ReturnType<typeof createLoss> | undefined;
     const known = (): number[] => this.config.objectives.map((o) => values[o.metric] ?? NaN);
     try {
-      const settings = applyTrainSettings(this.config.train, this.teacher ? (this.config.loss ?? [{ term: 'kd', weight: 0.9, T: 4 }, { term: 'ce', weight: 0.1 }]) : undefined, spec.train);
+      const settings = applyTrainSettings(this.config.train, this.teacher ? [...distillLossTerms(this.config.loss)] : undefined, spec.train);
       const ownEpochs = spec.train['epochs'] !== undefined;
       const epochs = Math.max(1, ownEpochs ? Math.min(settings.train.epochs, req.epochs ?? Infinity) : (req.epochs ?? settings.train.epochs));
       const seed = req.seed ?? req.trialId;

@@ -8,7 +8,7 @@ import { fit } from '../train/index.ts';
 import { distillSections } from '../distill/config.ts';
 import { createLoss } from '../distill/losses/index.ts';
 import { loadTeacher } from '../distill/teachers/index.ts';
-import { cachedTeacherLogits } from '../distill/cache.ts';
+import { teacherRunsOnline, trainingLogits } from '../distill/setup.ts';
 import { distillHooks, evaluateTeacher } from '../distill/job.ts';
 import { teacherCost } from '../distill/teachers/cost.ts';
 import type { Teacher } from '../distill/types.ts';
@@ -103,18 +103,12 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
     student = buildModel(config.model, { inputShape: [...dataShape], numClasses, seed: config.seed });
     const cost = modelCost(config.model, [...dataShape], numClasses);
     const augment = augmentOption(config.data, data);
-    // Cached logits are those of the un-augmented images: with augmentation on, the teacher must see each shifted batch itself.
-    const online = augment.augment !== undefined || loss.features.teacher.length > 0;
+    const online = teacherRunsOnline(loss, augment.augment !== undefined);
     let source: DistillResult['teacherLogits'] = loss.needsTeacher ? (online ? 'online' : 'computed') : 'unused';
     let cachedLogits: Float32Array | undefined;
     if (loss.needsTeacher && !online) {
       report({ event: 'info', message: `teacher ${teacher.name}: logits over ${data.train.y.length} training samples` });
-      const r = await cachedTeacherLogits(teacher, data.train, {
-        fingerprint: data.fingerprint,
-        normalization: data.normalization,
-        batchSize: config.cache.batchSize,
-        ...(!config.cache.enabled ? { cacheDir: false as const } : config.cache.dir ? { cacheDir: resolve(baseDir, config.cache.dir) } : {}),
-      });
+      const r = await trainingLogits(teacher, data.train, { fingerprint: data.fingerprint, normalization: data.normalization, cache: config.cache, baseDir });
       cachedLogits = r.logits;
       if (r.hit) source = 'cached';
     }

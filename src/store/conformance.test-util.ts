@@ -14,11 +14,14 @@ export function storeConformance(name: string, make: () => Promise<{ store: Stor
   test(`${name}: studies, trials, metrics and snapshots round-trip, and survive a reopen`, async () => {
     const { store, reopen } = await make();
     const config = { space: { params: { w: { choice: [8, 16] } } }, nested: [1, 'a', null] };
-    const s = await store.createStudy({ name: 'a', config, objectives: ['accuracy', 'macs'], directions: ['max', 'min'] });
+    const s = await store.createStudy({ name: 'a', config, objectives: ['accuracy', 'macs'], directions: ['max', 'min'], reference: [0, 2e6] });
     await assert.rejects(store.createStudy({ name: 'a', config, objectives: ['x'], directions: ['min'] }), (e) => isDistilleryError(e) && e.code === 'STORE_STUDY_EXISTS');
     const other = await store.createStudy({ name: 'b', config: {}, objectives: ['x'], directions: ['min'] });
     assert.equal((await store.getStudy())!.name, 'b', 'no name: the latest study');
     assert.deepEqual((await store.getStudy('a'))!.config, config);
+    assert.deepEqual((await store.getStudy('a'))!.reference, [0, 2e6], 'the reference point is stored with the study');
+    assert.deepEqual(other.reference, [null], 'default: open for an objective that is not accuracy');
+    await assert.rejects(store.createStudy({ name: 'c', config: {}, objectives: ['x', 'y'], directions: ['min', 'min'], reference: [1] }), /one finite number or null per objective/);
 
     const added = await store.addTrials(s.id, [{ params: { w: 8 }, spec: { model: { blocks: [] } } }, { params: { w: 16 }, state: 'infeasible', reason: 'macs 3e6 > 2e6', constraintViolation: 0.5, values: { macs: 3e6 } }], { state: { step: 1 } });
     assert.deepEqual(added.map((t) => [t.number, t.state]), [[0, 'running'], [1, 'infeasible']]);
@@ -47,6 +50,7 @@ export function storeConformance(name: string, make: () => Promise<{ store: Stor
     try {
       const study = (await r.getStudy('a'))!;
       assert.deepEqual(study.directions, ['max', 'min']);
+      assert.deepEqual(study.reference, [0, 2e6]);
       const trials = await r.listTrials(study.id);
       assert.deepEqual(trials.map((t) => t.state), ['complete', 'infeasible', 'running']);
       assert.deepEqual(trials[0]!.objectives, [0.75, 1000]);

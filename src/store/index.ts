@@ -10,6 +10,8 @@
  * console.log(await store.counts(study!.id));
  */
 export { FINAL_STATES } from './types.ts';
-export type { MetricRecord, NewTrial, Store, StudyCounts, StudyRecord, TrialOutcome, TrialRecord, TrialState } from './types.ts';
+export type { MetricRecord, NewStudy, NewTrial, Store, StudyCounts, StudyRecord, TrialOutcome, TrialRecord, TrialState } from './types.ts';
 export { openStore, SCHEMA_VERSION, SqliteStore } from './sqlite.ts';
 export type { OpenStoreOptions } from './sqlite.ts';
+export { formatSummary, studyReference, summarizeStudy } from './summary.ts';
+export type { StudySummary, TrialRow } from './summary.ts';

@@ -2,12 +2,13 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { DistilleryError } from '../core/errors.ts';
+import { assert, DistilleryError } from '../core/errors.ts';
 import type { Direction } from '../search/types.ts';
-import type { MetricRecord, NewTrial, Store, StudyCounts, StudyRecord, TrialOutcome, TrialRecord, TrialState } from './types.ts';
+import { studyReference } from './summary.ts';
+import type { MetricRecord, NewStudy, NewTrial, Store, StudyCounts, StudyRecord, TrialOutcome, TrialRecord, TrialState } from './types.ts';
 
 /** Bumped whenever the tables change; a store of another version is refused, never migrated silently. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 const FORMAT = 'distillery-study';
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
@@ -15,7 +16,7 @@ const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE studies (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL,
-  objectives TEXT NOT NULL, directions TEXT NOT NULL, created TEXT NOT NULL);
+  objectives TEXT NOT NULL, directions TEXT NOT NULL, reference TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE trials (
   id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies(id), number INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('running','complete','pruned','failed','infeasible')),
@@ -123,14 +124,18 @@ export class SqliteStore implements Store {
     if (this.readonly) throw new DistilleryError('STORE_READONLY', `${this.path}: opened read-only`, 'open the store without readonly to write to it', this.path);
   }
 
-  async createStudy(s: { name: string; config: unknown; objectives: string[]; directions: Direction[] }): Promise<StudyRecord> {
+  async createStudy(s: NewStudy): Promise<StudyRecord> {
     this.writable();
     if (this.db.prepare('SELECT 1 FROM studies WHERE name = ?').get(s.name)) {
       throw new DistilleryError('STORE_STUDY_EXISTS', `${this.path}: already holds a study named '${s.name}'`, 'pass --resume to continue it, or another --store (or name) to start afresh', this.path);
     }
+    const reference = [...(s.reference ?? studyReference(s.objectives))];
+    assert(reference.length === s.objectives.length && reference.every((r) => r === null || Number.isFinite(r)), () => `createStudy: reference ${JSON.stringify(reference)} needs one finite number or null per objective (${s.objectives.join(', ')})`);
     const created = now();
-    const r = this.db.prepare('INSERT INTO studies (name, config, objectives, directions, created) VALUES (?, ?, ?, ?, ?)').run(s.name, JSON.stringify(s.config), JSON.stringify(s.objectives), JSON.stringify(s.directions), created);
-    return { id: Number(r.lastInsertRowid), name: s.name, config: structuredClone(s.config), objectives: [...s.objectives], directions: [...s.directions], created };
+    const r = this.db
+      .prepare('INSERT INTO studies (name, config, objectives, directions, reference, created) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(s.name, JSON.stringify(s.config), JSON.stringify(s.objectives), JSON.stringify(s.directions), JSON.stringify(reference), created);
+    return { id: Number(r.lastInsertRowid), name: s.name, config: structuredClone(s.config), objectives: [...s.objectives], directions: [...s.directions], reference, created };
   }
 
   async getStudy(name?: string): Promise<StudyRecord | undefined> {
@@ -251,7 +256,7 @@ export class SqliteStore implements Store {
 }
 
 function studyOf(r: Row): StudyRecord {
-  return { id: Number(r['id']), name: String(r['name']), config: parse(r['config']), objectives: parse(r['objectives']) as string[], directions: parse(r['directions']) as Direction[], created: String(r['created']) };
+  return { id: Number(r['id']), name: String(r['name']), config: parse(r['config']), objectives: parse(r['objectives']) as string[], directions: parse(r['directions']) as Direction[], reference: parse(r['reference']) as (number | null)[], created: String(r['created']) };
 }
 
 function trialOf(r: Row): TrialRecord {

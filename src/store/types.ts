@@ -20,7 +20,22 @@ export interface StudyRecord {
   /** One name per objective (a metric or a table column). */
   objectives: string[];
   directions: Direction[];
+  /**
+   * The hypervolume reference point as fixed when the study was created, one entry per objective
+   * (see `studyReference`): a number, or null where the summary works it out from the trials.
+   */
+  reference: (number | null)[];
   created: string;
+}
+
+/** What {@link Store.createStudy} takes. */
+export interface NewStudy {
+  name: string;
+  config: unknown;
+  objectives: string[];
+  directions: Direction[];
+  /** Default: `studyReference(objectives)` (0 for accuracy, the rest from the trials). */
+  reference?: readonly (number | null)[] | undefined;
 }
 
 /** One trial as stored. */
@@ -95,7 +110,7 @@ export type StudyCounts = Record<TrialState, number> & { total: number };
 export interface Store {
   readonly path: string;
   readonly readonly: boolean;
-  createStudy(s: { name: string; config: unknown; objectives: string[]; directions: Direction[] }): Promise<StudyRecord>;
+  createStudy(s: NewStudy): Promise<StudyRecord>;
   /** The study named `name`, or the only/most recent one when no name is given. */
   getStudy(name?: string): Promise<StudyRecord | undefined>;
   listStudies(): Promise<StudyRecord[]>;

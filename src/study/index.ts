@@ -19,7 +19,5 @@ export { prepareStudy } from './setup.ts';
 export type { PrepareOptions, StudySetup } from './setup.ts';
 export { runStudy } from './loop.ts';
 export type { RunStudyOptions } from './loop.ts';
-export { formatSummary, summarizeStudy } from './summary.ts';
-export type { StudySummary, TrialRow } from './summary.ts';
 export { search, showStudy } from './search.ts';
 export type { SearchOptions } from './search.ts';

@@ -10,8 +10,8 @@ import type { NewTrial, Store, StudyRecord, TrialRecord } from '../store/index.t
 import { InlineExecutor } from './executor.ts';
 import type { Executor, TrialSpec } from './executor.ts';
 import type { StudySetup } from './setup.ts';
-import { summarizeStudy } from './summary.ts';
-import type { StudySummary } from './summary.ts';
+import { studyReference, summarizeStudy } from '../store/index.ts';
+import type { StudySummary } from '../store/index.ts';
 
 /** Options of {@link runStudy}. */
 export interface RunStudyOptions {
@@ -88,7 +88,7 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
       queue = snap.queue;
     }
   } else {
-    study = await store.createStudy({ name: setup.name, config: opts.frozen ?? setup.config, objectives: names, directions });
+    study = await store.createStudy({ name: setup.name, config: opts.frozen ?? setup.config, objectives: names, directions, reference: studyReference(names, setup.limits) });
   }
   const loopState = (): LoopState => ({ version: 1, strategy: strategy.state(), queue });
 
@@ -211,9 +211,7 @@ export async function runStudy(setup: StudySetup, opts: RunStudyOptions): Promis
   }
   if (failure) throw failure.error;
 
-  const refs: Record<string, number> = {};
-  for (const l of setup.limits) if (names.includes(l.metric)) refs[l.metric] = l.value;
-  const summary = await summarizeStudy(store, study, refs);
+  const summary = await summarizeStudy(store, study);
   emit(report, {
     event: 'done',
     command: 'search',

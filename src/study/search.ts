@@ -5,7 +5,7 @@ import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
 import { applyOverrides, readConfigFile, validateConfig } from '../config/index.ts';
-import { parseLimits, parseObjectives } from '../search/index.ts';
+import { parseObjectives } from '../search/index.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { studyConfigSchema } from './config.ts';
@@ -16,8 +16,8 @@ import { RedisExecutor } from './executors/redis.ts';
 import { runStudy } from './loop.ts';
 import { prepareStudy } from './setup.ts';
 import type { StudySetup } from './setup.ts';
-import { summarizeStudy } from './summary.ts';
-import type { StudySummary } from './summary.ts';
+import { summarizeStudy } from '../store/index.ts';
+import type { StudySummary } from '../store/index.ts';
 
 /** Options of {@link search}: what `distillery search` takes. */
 export interface SearchOptions {
@@ -152,10 +152,7 @@ export async function showStudy(file: string, name?: string): Promise<StudySumma
   try {
     const study = await store.getStudy(name);
     if (!study) throw new DistilleryError('STORE_NO_STUDY', `${file}: ${name ? `no study named '${name}'` : 'holds no study yet'}`, 'run `distillery search --config FILE --store PATH` first', file);
-    const cfg = (study.config as Frozen).config;
-    const refs: Record<string, number> = {};
-    for (const l of parseLimits(cfg?.limits ?? [])) if (study.objectives.includes(l.metric)) refs[l.metric] = l.value;
-    return await summarizeStudy(store, study, refs);
+    return await summarizeStudy(store, study);
   } finally {
     await store.close();
   }

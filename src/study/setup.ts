@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
-import { readLatencyTable } from '../deploy/predict/table.ts';
+import { readLatencyTable } from '../models/latency/index.ts';
 import type { Reporter } from '../core/events.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName } from '../engine/index.ts';

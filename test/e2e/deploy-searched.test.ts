@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onnxChecker } from '../../src/deploy/onnx/testing.ts';
+import { onnxChecker } from '../../src/onnx/testing.ts';
 import { ROOT, runCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 // Deploy's proof on a student that a search produced, not one written by hand: a MobileNet-style

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initEngine } from '../../src/engine/index.ts';
 import { saveModel } from '../../src/models/index.ts';
-import { onnxChecker } from '../../src/deploy/onnx/testing.ts';
+import { onnxChecker } from '../../src/onnx/testing.ts';
 import { BIN, parseEvents, ROOT, runCli, tempDir, tinyMnistConfig, writeConfig, type CliRun } from '../helpers/cli.ts';
 
 // `distillery export` end to end: a model trained by the CLI, exported, checked and measured;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../../engine/index.ts';
 import { buildModel, modelCost, saveModel } from '../../models/index.ts';
-import { writeOnnx } from '../onnx/export.ts';
+import { writeOnnx } from '../../onnx/index.ts';
 import { bench, type BenchResult } from './bench.ts';
 
 const spec = { blocks: [{ type: 'conv2d', filters: 4, stride: 2 }, { type: 'mbconv', filters: 8, expansion: 2, se: 0.25 }, { type: 'globalavgpool' }] } as const;

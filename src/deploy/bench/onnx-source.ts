@@ -1,7 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../../models/index.ts';
-import { exportOnnx } from '../onnx/export.ts';
-import { decodeOnnx } from '../onnx/proto.ts';
+import { decodeOnnx, exportOnnx } from '../../onnx/index.ts';
 
 /**
  * A TF.js model as fp32 ONNX bytes, in memory, as `distillery export --format onnx` writes it:

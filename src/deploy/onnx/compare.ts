@@ -2,8 +2,7 @@ import { assert } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { openOnnx, type OnnxSession } from '../../runtime/index.ts';
 import { latencyStats, timeRuns } from '../bench/stats.ts';
-import type { OnnxPrecision } from './export.ts';
-import { argmaxRows, onnxDims, onnxLogits, toOnnxLayout } from './run.ts';
+import { argmaxRows, onnxDims, onnxLogits, toOnnxLayout, type OnnxPrecision } from '../../onnx/index.ts';
 
 /** One exported variant to compare: its precision and bytes. */
 export interface OnnxVariant {

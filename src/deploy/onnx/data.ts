@@ -5,7 +5,7 @@ import { readConfigFile } from '../../config/index.ts';
 import { loadData, loadMnist, noNormalization, normalize, parseDataConfig } from '../../data/index.ts';
 import { METADATA_KEY } from '../../models/index.ts';
 import type { Dataset, Normalization } from '../../data/index.ts';
-import type { CalibrationOptions } from './int8.ts';
+import type { CalibrationOptions } from '../../onnx/index.ts';
 import type { LabelledSamples } from './compare.ts';
 
 /** Where an export's accuracy figures and int8 calibration samples come from. */

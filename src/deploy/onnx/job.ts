@@ -10,8 +10,7 @@ import type { Normalization } from '../../data/index.ts';
 import { loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
 import { compareVariants, type OnnxVariant, type VariantReport } from './compare.ts';
 import { exportData } from './data.ts';
-import { exportOnnx, onnxGraph, type OnnxPrecision } from './export.ts';
-import { onnxParity, PARITY_TOLERANCE, type ParityReport } from './parity.ts';
+import { exportOnnx, onnxGraph, onnxParity, PARITY_TOLERANCE, type OnnxPrecision, type ParityReport } from '../../onnx/index.ts';
 
 /**
  * File name of each precision inside the output folder.

@@ -6,8 +6,9 @@ import { Rng } from '../../core/rng.ts';
 import { initEngine } from '../../engine/index.ts';
 import type { ModelSpec } from '../../models/index.ts';
 import { openOnnx } from '../../runtime/index.ts';
-import { argmaxRows, decodeOnnx, exportOnnx, onnxLogits } from './index.ts';
-import { maxAbsDiff, mnist, onnxChecker, tfLogits, trained } from './testing.ts';
+import { argmaxRows, decodeOnnx, exportOnnx, maxAbsDiff, onnxLogits, tfLogits } from '../../onnx/index.ts';
+import { onnxChecker } from '../../onnx/testing.ts';
+import { mnist, trained } from './testing.ts';
 
 // ONNX export against TF.js on real MNIST: logits within 1e-4 on 1,000 test images, the same
 // predicted class on all 10,000, and onnx.checker's full check on each file.

@@ -2,8 +2,10 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../../engine/index.ts';
 import type { ModelSpec } from '../../models/index.ts';
-import { compareVariants, decodeOnnx, exportOnnx, variantRows } from './index.ts';
-import { mnist, onnxChecker, trained } from './testing.ts';
+import { decodeOnnx, exportOnnx } from '../../onnx/index.ts';
+import { onnxChecker } from '../../onnx/testing.ts';
+import { compareVariants, variantRows } from './index.ts';
+import { mnist, trained } from './testing.ts';
 
 // The target: the int8 ONNX of the MNIST MLP student is >= 3.5x smaller than fp32 with
 // <= 0.5 points of accuracy lost on the whole MNIST test set, measured in onnxruntime.

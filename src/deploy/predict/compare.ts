@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedModelSpec } from '../../models/index.ts';
 import { measureLatency, type ProfileOptions } from './profile.ts';
-import { predictLatency, type LatencyTable } from './table.ts';
+import { predictLatency, type LatencyTable } from '../../models/latency/index.ts';
 
 /** A model to check the predictor on: its spec, and the built model when there is one (else one is built). */
 export interface NamedModel {

@@ -1,16 +1,13 @@
 /**
- * Latency prediction: a per-device lookup table of block latencies (`profile-device`), summed
- * per model with a fitted overhead, and its check against measured latency (`bench --predict`).
+ * Latency prediction's measuring side: profiling a device into a lookup table of block latencies
+ * (`profile-device`) and checking predictions against measured latency (`bench --predict`). The
+ * arithmetic (table, blocks, the prediction itself) is `models/latency/`.
  *
  * @example
- * import { profileDevice, predictLatency, randomSpecs } from './deploy/predict/index.ts';
+ * import { profileDevice, randomSpecs } from './deploy/predict/index.ts';
  * const table = await profileDevice(randomSpecs(30, 1), { runtime: 'onnx', threads: 1 });
- * predictLatency(spec, table).ms;
+ * // predict with models/latency: predictLatency(spec, table).ms
  */
-export { blockInstances, blockKey, features } from './blocks.ts';
-export type { BlockInstance } from './blocks.ts';
-export { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, predictLatency, readLatencyTable, ridge } from './table.ts';
-export type { KindFit, LatencyTable, Prediction, TableEntry } from './table.ts';
 export { measureLatency, profileDevice, specRunner } from './profile.ts';
 export type { ProfileDeviceOptions, ProfileOptions } from './profile.ts';
 export { comparePredictions, summarizeErrors } from './compare.ts';

@@ -4,11 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/fs.ts';
-import { blockInstances } from './blocks.ts';
 import { comparePredictions } from './compare.ts';
 import { profileDevice } from './profile.ts';
 import { randomSpecs, readSpecSource } from './sources.ts';
-import { predictLatency, readLatencyTable } from './table.ts';
+import { blockInstances, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
 
 const quick = { threads: 1, warmup: 1, iterations: 5 };
 

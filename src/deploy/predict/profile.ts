@@ -6,8 +6,7 @@ import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../mod
 import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
-import { blockInstances, features, type BlockInstance } from './blocks.ts';
-import { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type LatencyTable, type TableEntry } from './table.ts';
+import { blockInstances, emptyOf, features, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type BlockInstance, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
 
 /** Options of {@link profileDevice} and {@link measureLatency}. */
 export interface ProfileOptions {

@@ -8,7 +8,7 @@ import { initEngine } from '../../engine/index.ts';
 import { loadData, loadMnist, normalize } from '../../data/index.ts';
 import { buildModel, saveModel } from '../../models/index.ts';
 import { evaluate, fit, trainConfigSchema } from '../../train/index.ts';
-import { writeOnnx } from '../onnx/index.ts';
+import { writeOnnx } from '../../onnx/index.ts';
 import { collectReport } from './collect.ts';
 import { classifyInput } from './inputs.ts';
 

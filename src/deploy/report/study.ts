@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import { parseLimits } from '../../search/index.ts';
 import { openStore } from '../../store/index.ts';
-import { summarizeStudy } from '../../study/index.ts';
+import { summarizeStudy } from '../../store/index.ts';
 import { modelDirOf, type FoundModel } from './inputs.ts';
 import type { DataSource } from './measure.ts';
 import type { ReportStudy } from './types.ts';
@@ -41,9 +41,7 @@ export async function readStudy(file: string, name?: string): Promise<StudyInput
     const cfg = frozen.config ?? {};
     const baseDir = frozen.baseDir ?? dirname(file);
     const limits = parseLimits(cfg.limits ?? []);
-    const refs: Record<string, number> = {};
-    for (const l of limits) if (record.objectives.includes(l.metric)) refs[l.metric] = l.value;
-    const s = await summarizeStudy(store, record, refs);
+    const s = await summarizeStudy(store, record);
     const onFront = new Set(s.pareto.map((t) => t.id));
     const points = s.trials
       .filter((t) => t.state === 'complete' && (t.constraintViolation ?? 0) <= 0 && t.objectives && s.objectives.every((o) => Number.isFinite(t.objectives![o.name])))

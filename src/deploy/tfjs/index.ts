@@ -8,5 +8,5 @@
  */
 export { exportTfjs } from './export.ts';
 export type { TfjsExportOptions, TfjsExportResult, TfjsQuantize } from './export.ts';
-export { float16Bits, quantizeFloat16, quantizeUint8, uint8Range } from './quantize.ts';
+export { quantizeFloat16, quantizeUint8, uint8Range } from './quantize.ts';
 export type { QuantizedWeight, WeightQuantization } from './quantize.ts';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { float16Bits, quantizeFloat16, quantizeUint8 } from './quantize.ts';
+import { float16Bits } from '../../onnx/fp16.ts';
+import { quantizeFloat16, quantizeUint8 } from './quantize.ts';
 import type { QuantizedWeight } from './quantize.ts';
 
 /** Decode with TF.js's own reader: the one a browser runs on these bytes. */

@@ -1,4 +1,4 @@
-import { assert } from '../../core/errors.ts';
+import { assert } from '../core/errors.ts';
 
 /**
  * A small in-memory ONNX graph: what the converter writes, the optimisation and quantisation

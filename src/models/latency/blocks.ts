@@ -1,4 +1,4 @@
-import { costOfResolved, type ResolvedBlockSpec, type ResolvedModelSpec } from '../../models/index.ts';
+import { costOfResolved, type ResolvedBlockSpec, type ResolvedModelSpec } from '../index.ts';
 
 /** One block of a model at the input shape it gets there: the unit the latency table is keyed by. */
 export interface BlockInstance {

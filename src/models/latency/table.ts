@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
-import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../../models/index.ts';
+import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../index.ts';
 import { blockInstances, features, type BlockInstance } from './blocks.ts';
 
 /** One profiled block: its latency at batch 1 beyond the cost of an empty model, and its features. */

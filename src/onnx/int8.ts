@@ -1,5 +1,5 @@
-import { DistilleryError } from '../../core/errors.ts';
-import { openOnnx } from '../../runtime/index.ts';
+import { DistilleryError } from '../core/errors.ts';
+import { openOnnx } from '../runtime/index.ts';
 import { attr, consumers, floatData, producers, type IrGraph, type IrNode } from './ir.ts';
 import { encodeOnnx } from './proto.ts';
 import { runOnnxBatches } from './run.ts';

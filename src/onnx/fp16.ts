@@ -1,6 +1,42 @@
-// one float16 rounding for the whole deploy stage: the TF.js export's
-import { float16Bits } from '../tfjs/quantize.ts';
 import { attr, type IrGraph, type IrNode } from './ir.ts';
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * IEEE 754 binary16 bits of a float32, rounded to nearest even (as numpy's `astype(float16)`,
+ * which the TF.js converter uses). Overflow gives ±Infinity; NaN stays NaN.
+ *
+ * @example
+ * float16Bits(1); // 0x3c00
+ * float16Bits(-2); // 0xc000
+ */
+export function float16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the mantissa with its implicit 1 into the 10 bits.
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && (half & 1) === 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to Infinity).
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1) === 1)) half++;
+  return sign | half;
+}
 
 /**
  * The float32 value of float16 bits.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { openOnnx } from '../../runtime/index.ts';
+import { openOnnx } from '../runtime/index.ts';
 import { argmaxRows, concatF32, onnxLogits } from './run.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { OnnxSession } from '../../runtime/index.ts';
+import type { OnnxSession } from '../runtime/index.ts';
 
 /**
  * Samples in distillery's layout (NHWC images, sample-major) as the exported model's input:

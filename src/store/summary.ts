@@ -1,6 +1,6 @@
-import { hypervolume, nonDominatedSort, toMinimization } from '../search/index.ts';
+import { hypervolume, nonDominatedSort, toMinimization } from '../search/pareto.ts';
 import type { Direction } from '../search/types.ts';
-import type { Store, StudyCounts, StudyRecord, TrialRecord } from '../store/index.ts';
+import type { Store, StudyCounts, StudyRecord, TrialRecord } from './types.ts';
 
 /** A trial as `search show --json` and the `done` event list it. */
 export interface TrialRow {
@@ -32,15 +32,30 @@ export interface StudySummary {
 }
 
 /**
- * Reads a study back from its store and works out its front and hypervolume. The reference
- * point is, per objective, the limit on it when there is one, else the worst value among the
- * feasible complete trials pushed 10% of their range further (so every front point counts).
+ * A study's hypervolume reference point as far as it is known before any trial: per objective,
+ * the limit on it when there is one, 0 for accuracy (the natural worst, which every trained
+ * model beats), else null: the summary then takes the worst value among the feasible complete
+ * trials pushed 10% of their range further (so every front point counts). Stored with the study
+ * when it is created, so every reader (search, show, report, dashboard) uses the same point.
  *
  * @example
- * const s = await summarizeStudy(store, study, { macs: 2e6 });
+ * studyReference(['accuracy', 'macs'], [{ metric: 'macs', value: 2e6 }]); // [0, 2000000]
+ * studyReference(['accuracy', 'params']); // [0, null]
+ */
+export function studyReference(objectives: readonly string[], limits: readonly { readonly metric: string; readonly value: number }[] = []): (number | null)[] {
+  return objectives.map((name) => limits.find((l) => l.metric === name)?.value ?? (name === 'accuracy' ? 0 : null));
+}
+
+/**
+ * Reads a study back from its store and works out its front and hypervolume against the
+ * study's stored reference point ({@link studyReference}), whose open entries are filled from
+ * the feasible complete trials.
+ *
+ * @example
+ * const s = await summarizeStudy(store, study);
  * s.pareto.map((t) => t.model);
  */
-export async function summarizeStudy(store: Store, study: StudyRecord, limits: Record<string, number> = {}): Promise<StudySummary> {
+export async function summarizeStudy(store: Store, study: StudyRecord): Promise<StudySummary> {
   const trials = await store.listTrials(study.id);
   const rows = trials.map((t) => rowOf(t, study.objectives));
   const dirs = study.directions;
@@ -51,9 +66,9 @@ export async function summarizeStudy(store: Store, study: StudyRecord, limits: R
     const k = study.objectives[0]!;
     return (dirs[0] === 'max' ? -1 : 1) * (a.objectives![k]! - b.objectives![k]!) || a.number - b.number;
   });
-  const reference = study.objectives.map((name, j) => {
-    if (limits[name] !== undefined) return limits[name]!;
-    if (name === 'accuracy') return 0; // the natural worst: a reference every trained model beats
+  const reference = study.objectives.map((_, j) => {
+    const fixed = study.reference[j];
+    if (fixed !== null && fixed !== undefined) return fixed;
     const vals = feasible.map((t) => t.objectives![j]!);
     if (vals.length === 0) return NaN;
     const lo = Math.min(...vals);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { writeFileAtomic } from '../../core/fs.ts';
-import { buildResolved, METADATA_KEY, resolveSpec, specFromModel } from '../../models/index.ts';
-import type { ModelSpec, ResolvedModelSpec } from '../../models/index.ts';
+import { writeFileAtomic } from '../core/fs.ts';
+import { buildResolved, METADATA_KEY, resolveSpec, specFromModel } from '../models/index.ts';
+import type { ModelSpec, ResolvedModelSpec } from '../models/index.ts';
 import { convertModel } from './convert.ts';
 import { toFloat16 } from './fp16.ts';
 import type { IrGraph } from './ir.ts';
@@ -39,7 +39,7 @@ export interface ExportOnnxOptions {
 let version: string | undefined;
 function distilleryVersion(): string {
   // src/deploy/onnx -> the package root; the same depth from dist/
-  version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return version;
 }
 

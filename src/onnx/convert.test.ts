@@ -1,14 +1,14 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isDistilleryError } from '../../core/errors.ts';
-import { initEngine } from '../../engine/index.ts';
-import { buildModel, specFromModel } from '../../models/index.ts';
-import { everyBlock, mnistHead } from '../../models/testing.ts';
-import { openOnnx } from '../../runtime/index.ts';
-import { decodeOnnx, exportOnnx, float16Value, onnxGraph, onnxLogits, quantizeInt8 } from './index.ts';
+import { isDistilleryError } from '../core/errors.ts';
+import { initEngine } from '../engine/index.ts';
+import { buildModel, specFromModel } from '../models/index.ts';
+import { everyBlock, mnistHead } from '../models/testing.ts';
+import { openOnnx } from '../runtime/index.ts';
+import { decodeOnnx, exportOnnx, float16Value, maxAbsDiff, onnxGraph, onnxLogits, quantizeInt8, tfLogits } from './index.ts';
 import { hwioToOihw, permuteFlattenRows, tfPads } from './weights.ts';
-import { maxAbsDiff, onnxChecker, tfLogits } from './testing.ts';
+import { onnxChecker } from './testing.ts';
 
 before(async () => {
   await initEngine({ backend: 'wasm' });

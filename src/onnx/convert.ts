@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DistilleryError } from '../../core/errors.ts';
+import { DistilleryError } from '../core/errors.ts';
 import { attr, GraphBuilder, type IrGraph } from './ir.ts';
 import { depthwiseToOihw, hwioToOihw, pair, permuteFlattenRows, tfPads } from './weights.ts';
 

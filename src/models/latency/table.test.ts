@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveSpec } from '../../models/index.ts';
+import { resolveSpec } from '../index.ts';
 import { blockInstances, blockKey } from './blocks.ts';
-import { summarizeErrors } from './compare.ts';
 import { emptyOf, fitEmpty, fitKinds, fitOverhead, predictLatency, readLatencyTable, ridge, type LatencyTable, type TableEntry } from './table.ts';
 
 const spec = resolveSpec({ input: [8, 8, 1], blocks: [{ type: 'conv2d', filters: 4 }, { type: 'maxpool' }, { type: 'flatten' }] }, { numClasses: 10 });
@@ -58,17 +57,6 @@ test('ridge, fitOverhead and fitEmpty recover exact lines', () => {
   const e = fitEmpty({ '10': 0.02, '4x4x4': 0.074, '8x8x4': 0.266 });
   assert.ok(Math.abs(e[0] - 0.01) < 1e-9 && Math.abs(e[1] - 1e-3) < 1e-12, JSON.stringify(e));
   assert.ok(Math.abs(emptyOf([8, 8, 4], { emptyFit: e }) - 0.266) < 1e-9);
-});
-
-test('error summary: the share within ±10%, mean, median, p90', () => {
-  const s = summarizeErrors([2, -4, 8, -12, 30].map((errorPct) => ({ errorPct })));
-  assert.equal(s.n, 5);
-  assert.equal(s.within10, 0.6);
-  assert.equal(s.within5, 0.4);
-  assert.equal(s.meanAbsPct, 11.2);
-  assert.equal(s.medianAbsPct, 8);
-  assert.equal(s.p90AbsPct, 30);
-  assert.equal(s.maxAbsPct, 30);
 });
 
 test('readLatencyTable: round trip, and a clear error for a file that is not a table', () => {
