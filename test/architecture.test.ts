@@ -12,7 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['core'], // errors, registry, RNG, events, fs
   ['config'], // schemas, YAML loading, overrides
   ['engine', 'runtime'], // TF.js backends and kernels; onnxruntime sessions
-  ['data', 'tokenizers'], // samples in; tokenizers beside the data readers
+  ['data', 'tokenizers', 'features'], // samples in; tokenizers and the audio front-end's math beside the data readers
   ['models'], // spec -> model and back, cost, latency arithmetic (models/latency)
   ['train', 'onnx', 'search'], // the trainer; ONNX conversion in memory; spaces, strategies, pareto
   ['distill', 'store'], // losses and teachers; the SQLite study store and its summaries
