@@ -208,6 +208,11 @@ def build():
                      lambda s, t: at_ref(s, t, 1000.0, 2), (4, 6, 6, 8), (4, 6, 6, 12), 501, relu=True),
         feature_case('beta=50 p=2, signed features', {'student': 's_feat', 'teacher': 't_feat', 'beta': 50},
                      lambda s, t: at_ref(s, t, 50.0, 2), (3, 5, 5, 4), (3, 5, 5, 6), 502),
+        # p != 2 takes the |f|^p path (tf.pow of tf.abs), not the square: its gradient differs
+        feature_case('beta=1000 p=1, signed features', {'student': 's_feat', 'teacher': 't_feat', 'p': 1},
+                     lambda s, t: at_ref(s, t, 1000.0, 1), (3, 4, 4, 5), (3, 4, 4, 7), 503),
+        feature_case('beta=200 p=3, post-relu features', {'student': 's_feat', 'teacher': 't_feat', 'p': 3, 'beta': 200},
+                     lambda s, t: at_ref(s, t, 200.0, 3), (4, 5, 5, 6), (4, 5, 5, 8), 504, relu=True),
     ]
     fx['rkd'] = [
         logits_case('logits, distance 25 angle 50', {}, lambda s, t, y: rkd_ref(s, t, 25.0, 50.0), 8, 7, 601),

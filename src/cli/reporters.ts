@@ -22,14 +22,24 @@ export function epochLine(e: DistilleryEvent & { event: 'epoch' }): string {
 
 /**
  * Human output on stderr: a progress bar per epoch on a TTY, one line per epoch otherwise.
- * Stdout stays free for the final table.
+ * Stdout stays free for the final table. A job that starts on wasm because the native engine is
+ * missing says so once, with what it costs and the command that fixes it.
  */
 export function humanReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
   const tty = stream.isTTY === true;
   let bar: SingleBar | undefined;
   let prefix = '';
+  let warnedFallback = false;
   return (e) => {
     switch (e.event) {
+      case 'start': {
+        const fallback = (e['engine'] as { fallback?: unknown } | undefined)?.fallback;
+        if (typeof fallback === 'string' && !warnedFallback) {
+          warnedFallback = true;
+          stream.write(`note: ${fallback}\n`);
+        }
+        break;
+      }
       case 'epoch_start':
         prefix = typeof e['label'] === 'string' ? `${e['label']} ` : '';
         if (tty) {
@@ -49,6 +59,11 @@ export function humanReporter(stream: NodeJS.WriteStream = process.stderr): Repo
         stream.write(`${prefix}${epochLine(e)}\n`);
         break;
       case 'info':
+        // the engine's fallback note comes once, from whichever job starts first
+        if (typeof e['fallback'] === 'string') {
+          if (warnedFallback) break;
+          warnedFallback = true;
+        }
         stream.write(`${e.message}\n`);
         break;
       case 'warning':

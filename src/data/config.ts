@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAbsolute, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { audioSourceSchema } from './audio/config.ts';
 
@@ -138,4 +139,31 @@ function flatten(issues: readonly Issue[], at: readonly string[]): { path: strin
 
 function fail(lines: string[], where: string): never {
   throw new DistilleryError('CONFIG_INVALID', lines.join('; '), 'see the data section of the docs for the accepted keys', where);
+}
+
+/**
+ * The same `data:` section with every file path of its source made absolute against `baseDir`
+ * (the config file's folder). A run writes this into its `config.json`, so a later step that
+ * starts from the run folder alone (export's int8 calibration, the report's accuracy) finds the
+ * data wherever it is run from.
+ *
+ * @example
+ * absoluteDataPaths({ ...cfg, source: { type: 'csv', train: 'train.csv' } }, '/home/me/proj').source;
+ * // { type: 'csv', train: '/home/me/proj/train.csv' }
+ */
+export function absoluteDataPaths(cfg: DataConfig, baseDir: string): DataConfig {
+  const s = cfg.source;
+  if (s === 'mnist' || s.type === 'mnist') return cfg;
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  if (s.type === 'csv') return { ...cfg, source: { ...s, train: at(s.train), ...(s.test !== undefined ? { test: at(s.test) } : {}) } };
+  if (s.type === 'idx') {
+    const part = (p: { images: string; labels: string }) => ({ images: at(p.images), labels: at(p.labels) });
+    return { ...cfg, source: { ...s, train: part(s.train), ...(s.test !== undefined ? { test: part(s.test) } : {}) } };
+  }
+  if (s.type === 'audio') {
+    const opt = (k: 'folder' | 'manifest' | 'test' | 'noise') => (s[k] !== undefined ? { [k]: at(s[k]) } : {});
+    return { ...cfg, source: { ...s, ...opt('folder'), ...opt('manifest'), ...opt('test'), ...opt('noise') } };
+  }
+  const part = (p: { x: string; y: string }) => ({ x: at(p.x), y: at(p.y) });
+  return { ...cfg, source: { ...s, train: part(s.train), ...(s.test !== undefined ? { test: part(s.test) } : {}) } };
 }

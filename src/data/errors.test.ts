@@ -43,6 +43,13 @@ describe('file errors', () => {
     fails(() => readNpy(t.put('zero.npy', npyBytes('<f4', [0, 3], []))), 'DATA_EMPTY', 'zero.npy', 'no rows');
   });
 
+  test('DATA_IDX_SHAPE for an IDX file whose sample dimensions include a 0 (samples of no values)', () => {
+    const e = fails(() => readIdx(t.put('flat.idx', idxBytes(0x08, [3, 0, 28], []))), 'DATA_IDX_SHAPE', 'flat.idx', 'dimension 1', 'dims 3x0x28');
+    assert.ok(e.where?.endsWith('flat.idx'));
+    const lab = t.put('flat-labels.idx1', idxBytes(0x08, [3], [0, 1, 2]));
+    fails(() => readIdxPart(t.put('flat2.idx3', idxBytes(0x08, [3, 28, 0], [])), lab), 'DATA_IDX_SHAPE', 'flat2.idx3', 'dimension 2');
+  });
+
   test('DATA_IDX_MAGIC for a file that is not IDX, and for swapped images/labels', () => {
     fails(() => readIdx(t.put('text.idx', 'hello world, not idx')), 'DATA_IDX_MAGIC', 'text.idx', '0x68656c6c');
     const img = t.put('m.idx3', idxBytes(0x08, [2, 1, 1], [1, 2]));

@@ -56,6 +56,16 @@ export function readIdx(path: string, opts: { rank?: number; limit?: number; wid
     const dimBytes = src.read(4, 4 * ndim, 'the IDX dims');
     const dims: number[] = [];
     for (let i = 0; i < ndim; i++) dims.push(dimBytes.readUInt32BE(4 * i));
+    const zero = dims.indexOf(0, 1);
+    if (zero > 0) {
+      // a sample of no values would train nothing and reshape into an empty tensor downstream
+      throw new DistilleryError(
+        'DATA_IDX_SHAPE',
+        `${path}: dimension ${zero} of the IDX array is 0 (dims ${dims.join('x')}): each sample would hold no values`,
+        'check the file\'s header: every dimension after the sample count must be at least 1',
+        path,
+      );
+    }
     const per = dims.slice(1).reduce((a, b) => a * b, 1);
     const start = 4 + 4 * ndim;
     const full = start + dims[0] * per * info.bytes;

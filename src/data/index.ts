@@ -31,7 +31,7 @@ export { augmentFrom, shiftAugment } from './augment.ts';
 export type { BatchOptions } from './iterate.ts';
 export { batchCount, batches } from './iterate.ts';
 export type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
-export { dataConfigSchema, dataSourceSchema, normalizeSchema, parseDataConfig } from './config.ts';
+export { absoluteDataPaths, dataConfigSchema, dataSourceSchema, normalizeSchema, parseDataConfig } from './config.ts';
 export type { LoadedData, LoadOptions } from './load.ts';
 export { fitNormalization, loadData, reshape } from './load.ts';
 export * from './audio/index.ts';

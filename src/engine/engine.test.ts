@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDistilleryError } from '../core/errors.ts';
-import { disposeEngine, engineInfo, initEngine, wasmKernelNames, wasmKernelsActive } from './index.ts';
+import { disposeEngine, engineInfo, initEngine, NATIVE_INSTALL, wasmFallbackNote, wasmKernelNames, wasmKernelsActive } from './index.ts';
 import { testThreads } from './reference.ts';
 import { loadNativeAddon } from './native/addon.ts';
 
@@ -77,6 +78,8 @@ describe('initEngine', () => {
     const info = await initEngine();
     assert.equal(info.backend, loadNativeAddon() ? 'native' : 'wasm');
     assert.ok(info.threads >= 1 && info.threads <= availableParallelism());
+    // a fallback note only when auto had to fall back
+    assert.equal(info.fallback === undefined, info.backend === 'native');
   });
 
   test('auto falls back to wasm with a note when the native pack is turned off', () => {
@@ -84,8 +87,21 @@ describe('initEngine', () => {
     const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine(); console.log(JSON.stringify(i));`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DISTILLERY_NATIVE: '0' } });
     assert.equal(r.status, 0, r.stderr);
-    const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; notes: string[] };
+    const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; notes: string[]; fallback?: string };
     assert.equal(info.backend, 'wasm');
     assert.ok(info.notes.some((n) => n.includes('DISTILLERY_NATIVE=0')), info.notes.join('; '));
+    // what a job says as it starts: the cost, and here (turned off on purpose) how to turn it on
+    assert.match(info.fallback ?? '', /turned off by DISTILLERY_NATIVE=0: using wasm, about 2\.5x slower .*; for the native engine: unset DISTILLERY_NATIVE$/);
+    assert.ok(info.notes.includes(info.fallback!));
+  });
+
+  test('the wasm fallback note names the cost and the one command that builds the native engine', () => {
+    const note = wasmFallbackNote('not built (oneDNN was not found at install)');
+    assert.equal(note, 'native engine not built (oneDNN was not found at install): using wasm, about 2.5x slower (the quickstart: 6 min 17 s against 2 min 32 s native on 2 cores); for the native engine: apt-get install libdnnl-dev && npm rebuild distillery');
+    assert.match(wasmFallbackNote('failed to load: libdnnl.so.2: cannot open shared object file'), /for the native engine: apt-get install libdnnl-dev && npm rebuild distillery$/);
+    // the install step says the same (scripts/build-native.mjs runs at npm install)
+    const install = readFileSync(fileURLToPath(new URL('../../scripts/build-native.mjs', import.meta.url)), 'utf8');
+    assert.ok(install.includes(`'${NATIVE_INSTALL}'`), 'build-native.mjs names the same command');
+    assert.ok(install.includes('about 2.5x slower (the quickstart: 6 min 17 s against 2 min 32 s native on 2 cores)'), 'build-native.mjs gives the same cost');
   });
 });

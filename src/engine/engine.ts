@@ -36,6 +36,27 @@ export interface EngineInfo {
   simd: boolean;
   /** One line per notable fact, e.g. a thread fallback or stock kernels. */
   notes: string[];
+  /**
+   * Set when `auto` wanted the native pack and runs on wasm instead: what that costs and how to
+   * get the native engine, for a long job to say as it starts (also one of `notes`).
+   */
+  fallback?: string;
+}
+
+/** The one command that builds the native engine on Debian/Ubuntu (`npm rebuild NAME` reruns its install step, in a checkout or as a dependency). */
+export const NATIVE_INSTALL = 'apt-get install libdnnl-dev && npm rebuild distillery';
+
+/**
+ * The note of a job that runs on wasm because the native pack is unavailable for `reason`:
+ * what the user loses, measured on the quickstart (2 cores, the machine quiet), and the fix.
+ *
+ * @example
+ * wasmFallbackNote('not built (oneDNN was not found at install)');
+ * // 'native engine not built (…): using wasm, about 2.5x slower (the quickstart: 6 min 17 s against 2 min 32 s native on 2 cores); for the native engine: apt-get install libdnnl-dev && npm rebuild distillery'
+ */
+export function wasmFallbackNote(reason: string): string {
+  const fix = reason.includes('DISTILLERY_NATIVE') ? 'unset DISTILLERY_NATIVE' : NATIVE_INSTALL;
+  return `native engine ${reason}: using wasm, about 2.5x slower (the quickstart: 6 min 17 s against 2 min 32 s native on 2 cores); for the native engine: ${fix}`;
 }
 
 let current: EngineInfo | undefined;
@@ -154,7 +175,7 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
       const started = initNative(opts, notes);
       if (!started) {
         throw new DistilleryError('ENGINE_NATIVE_MISSING', `backend 'native': the native kernel pack is ${nativeUnavailableReason() ?? 'unavailable'}`,
-          'on Debian/Ubuntu: apt-get install libdnnl-dev && npm rebuild; or use backend: wasm', 'backend');
+          `on Debian/Ubuntu: ${NATIVE_INSTALL}; or use backend: wasm`, 'backend');
       }
       current = await started;
       break;
@@ -165,8 +186,10 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
         current = await started;
         break;
       }
-      if (NATIVE_PREFERRED) notes.push(`native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}: using wasm`);
+      const fallback = NATIVE_PREFERRED ? wasmFallbackNote(nativeUnavailableReason() ?? 'unavailable') : undefined;
+      if (fallback) notes.push(fallback);
       current = await initWasm(opts, notes);
+      if (fallback) current.fallback = fallback;
       break;
     }
     case 'wasm':

@@ -5,7 +5,7 @@
  * import { initEngine } from './engine/index.ts';
  * const info = await initEngine(); // wasm, all cores, distillery's kernels
  */
-export { initEngine, engineInfo, disposeEngine } from './engine.ts';
+export { initEngine, engineInfo, disposeEngine, NATIVE_INSTALL, wasmFallbackNote } from './engine.ts';
 export type { BackendName, EngineOptions, EngineInfo } from './engine.ts';
 export { registerWasmKernels, unregisterWasmKernels, wasmKernelsActive, wasmKernelNames } from './kernels/register.ts';
 export { fusedAdam, fusedSgd } from './native/optim.ts';

@@ -70,7 +70,8 @@ class Pruned extends Error {}
 /**
  * Loads the data (and the teacher and its logits over the training set, once for the whole
  * study) and returns an evaluator that trains or distils candidates. Validation accuracy is the
- * `accuracy` metric; a study needs a validation split (or a test set, used in its place).
+ * `accuracy` metric; a study needs a validation split (`CONFIG_INVALID` without one: candidates
+ * are never selected on the test set).
  *
  * @example
  * const ev = await createModelEvaluator({ space, data, train, seed: 1, objectives: [{ metric: 'accuracy', direction: 'max' }], limits: parseLimits(['macs<=2e6']) });
@@ -87,9 +88,16 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
     throw new DistilleryError('SEARCH_PREDICTOR', 'predictor: predictedLatencyMs is an objective or a limit but no latency table is named', 'add predictor: { table: table.json } (write the table with `distillery profile-device --runtime R --space SPACE --out table.json`)', 'predictor');
   }
   const data = await loadData(config.data, { baseDir, seed: config.seed });
-  const held = data.validation ?? data.test;
+  // Selection never touches the test set (as Optuna and NNI users expect): ranking candidates on
+  // data.test and then reporting their test accuracy would publish a number the search tuned.
+  const held = data.validation;
   if (!held) {
-    throw new DistilleryError('SEARCH_NO_VALIDATION', 'data.validation: a search scores candidates on held-out data, and there is none', 'set data.validation (e.g. 0.1) or give a test set', 'data.validation');
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      `data.validation: a search ranks candidates on a validation split, and this config holds none${data.test ? ' (the test set is kept for the final, unbiased score, never for selection)' : ''}`,
+      'set data.validation (a fraction such as 0.1, or a count such as 5000) to hold that much out of the training data',
+      'data.validation',
+    );
   }
   if (config.limits.some((l) => l.metric === 'latencyMs') || config.objectives.some((o) => o.metric === 'latencyMs')) {
     if (!config.latency) throw new DistilleryError('SEARCH_LATENCY', 'latency: latencyMs is an objective or a limit but no runtime is named', 'add latency: { runtime: tfjs-wasm } (or onnx)', 'latency');

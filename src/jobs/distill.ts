@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { silentReporter } from '../core/events.ts';
 import { applyOverrides, readConfigFile, validateConfig } from '../config/index.ts';
-import { loadData } from '../data/index.ts';
+import { absoluteDataPaths, loadData } from '../data/index.ts';
 import { buildModel, modelCost } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import { distillSections } from '../distill/config.ts';
@@ -114,7 +114,8 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
     }
     const hooks = await distillHooks({ loss, student, teacher, cachedLogits, numClasses, dataShape }, data.train);
 
-    openOut(out, config);
+    // data paths made absolute: export and report find the data from the run folder alone
+    openOut(out, { ...config, data: absoluteDataPaths(config.data, baseDir) });
     report({ event: 'info', message: `${name}: ${cost.params.toLocaleString('en-US')} params, ${cost.macs.toLocaleString('en-US')} MACs/sample; teacher ${teacher.name} (${teacher.kind}), teacher logits ${source}` });
     const log = new MetricsLog(join(out, 'metrics.jsonl'), resume);
     let epochs = 0;

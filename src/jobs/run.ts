@@ -96,11 +96,27 @@ type Line = { event: string; epoch?: unknown; [k: string]: unknown };
 
 function readEpochLines(file: string): Line[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Line)
-    .filter((l) => l.event === 'epoch');
+  const lines: Line[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
+    if (text.trim() === '') return;
+    let line: unknown;
+    let why = 'not a JSON object';
+    try {
+      line = JSON.parse(text);
+    } catch (e) {
+      why = `not valid JSON: ${(e as Error).message}`;
+    }
+    if (typeof line !== 'object' || line === null || Array.isArray(line)) {
+      throw new DistilleryError(
+        'TRAIN_METRICS_CORRUPT',
+        `${file}: line ${i + 1} is ${why} (${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)})`,
+        'the run\'s metrics log is damaged (the checkpoint, which holds the training state, is not): delete that line and --resume again, or start afresh without --resume',
+        file,
+      );
+    }
+    if ((line as Line).event === 'epoch') lines.push(line as Line);
+  });
+  return lines;
 }
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
 import { applyOverrides, readConfigFile, validateConfig } from '../config/index.ts';
-import { dataConfigSchema, loadData } from '../data/index.ts';
+import { absoluteDataPaths, dataConfigSchema, loadData } from '../data/index.ts';
 import { buildModel, modelCost, modelSpecSchema } from '../models/index.ts';
 import { fit, trainConfigSchema } from '../train/index.ts';
 import { augmentOption, finishRun, MetricsLog, openOut, resolveOut, startEngine } from './run.ts';
@@ -68,7 +68,8 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
   const numClasses = data.train.numClasses;
   const model = buildModel(config.model, { inputShape: [...data.train.shape], numClasses, seed: config.seed });
   const cost = modelCost(config.model, [...data.train.shape], numClasses);
-  openOut(out, config);
+  // data paths made absolute: export and report find the data from the run folder alone
+  openOut(out, { ...config, data: absoluteDataPaths(config.data, opts.baseDir ?? process.cwd()) });
   report({ event: 'info', message: `${name}: ${cost.params.toLocaleString('en-US')} params, ${cost.macs.toLocaleString('en-US')} MACs/sample, ${data.train.y.length} training samples` });
 
   const log = new MetricsLog(join(out, 'metrics.jsonl'), opts.resume ?? false);

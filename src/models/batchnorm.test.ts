@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { disposeEngine, initEngine } from '../engine/index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from '../engine/native/addon.ts';
+import { loadNativeAddon } from '../engine/native/addon.ts';
+import { nativeSkip } from '../engine/native/testing.ts';
 import { spyOn } from '../engine/native/compare.ts';
 import { buildModel } from './build.ts';
 import type { ModelSpec } from './spec.ts';
@@ -49,7 +50,7 @@ test('a model with batch norm and relu6 saves as stock layers and loads in stock
   loaded.dispose();
 });
 
-test('training-mode batch norm: one native kernel per layer and the moving averages of the stock layer', { skip: addon ? false : `native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}` }, async () => {
+test('training-mode batch norm: one native kernel per layer and the moving averages of the stock layer', { skip: nativeSkip() }, async () => {
   // reference: the stock layer on cpu, with the stock moments + batchNorm composition
   await initEngine({ backend: 'cpu' });
   const ref = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, name: 'ref_bn' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { initEngine } from '../engine/index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from '../engine/native/addon.ts';
+import { nativeSkip } from '../engine/native/testing.ts';
 import { buildModel } from './build.ts';
 import type { ModelSpec } from './spec.ts';
 import { mnistHead } from './testing.ts';
@@ -87,10 +87,10 @@ function relErr(got: Float32Array, ref: Float32Array, scale: number): number {
 // activation gradients too; the logits after the training-mode call check the moving averages.
 // Not the globalavgpool net: its 'same' avgpool has padded borders, where the stock cpu
 // AvgPoolGrad divides by the whole window and native by the in-bounds pixels (the true gradient).
-const nativeSkip = loadNativeAddon() ? false : `native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}`;
+const nativeMissing = nativeSkip();
 const backendsByNet: Record<string, Array<'wasm' | 'native'>> = { 'flatten net': ['wasm', 'native'], 'globalavgpool net': ['wasm'] };
 for (const [name, spec] of Object.entries(nets)) for (const backend of backendsByNet[name]!) {
-  test(`${name}: loss and gradients of every weight on ${backend} match the cpu backend`, { skip: backend === 'native' ? nativeSkip : false }, async () => {
+  test(`${name}: loss and gradients of every weight on ${backend} match the cpu backend`, { skip: backend === 'native' ? nativeMissing : false }, async () => {
     await initEngine({ backend: 'cpu' });
     const ref = buildModel(spec, { inputShape: [28, 28, 1], numClasses: 10, seed: 5 });
     const weights = ref.getWeights().map((w) => ({ shape: w.shape, data: Float32Array.from(w.dataSync()) }));

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { buildModel } from '../models/build.ts';
 import type { ModelSpec } from '../models/spec.ts';
 import { mnistHead } from '../models/testing.ts';
+import { readFileSync } from 'node:fs';
 import { logAbsDet, naswot, preRank, specProxy, synflow } from './proxies.ts';
 
 const opts = { inputShape: [28, 28, 1], numClasses: 10, seed: 1 } as const;
@@ -92,4 +93,29 @@ test('preRank keeps the k best by a proxy, NaN last', async () => {
   assert.deepEqual(ranked.map((r) => (r.item.blocks[0] as { filters: number }).filters), [16, 8]);
   const byValue = await preRank(['a', 'b', 'c'], (s) => ({ a: 1, b: NaN, c: 3 })[s]!, 3);
   assert.deepEqual(byValue.map((r) => r.item), ['c', 'a', 'b']);
+});
+
+interface Encoded { shape: number[]; data: number[] }
+interface ProxyCase { name: string; sizes: number[]; bias: boolean; weights: Encoded[]; x: Encoded; naswot: number; synflow: number }
+
+// Reference scores computed independently, in PyTorch float64 from the papers' definitions
+// (scripts/golden/proxies.py): a proxy that taps the wrong layers, drops the (1-c)(1-c)^T half
+// of the kernel, forgets the biases or the |θ| would miss them.
+test('NASWOT and synflow match PyTorch on small MLPs (fixtures/proxies.json)', () => {
+  const doc = JSON.parse(readFileSync(new URL('./fixtures/proxies.json', import.meta.url), 'utf8')) as { cases: ProxyCase[] };
+  assert.equal(doc.cases.length, 2);
+  for (const c of doc.cases) {
+    const blocks = c.sizes.slice(1).map((units, i) => ({ type: 'dense' as const, units, bias: c.bias, ...(i < c.sizes.length - 2 ? { activation: 'relu' as const } : {}) }));
+    const m = buildModel({ blocks }, { inputShape: [c.sizes[0]!], seed: 1 });
+    m.setWeights(c.weights.map((w) => tf.tensor(w.data, w.shape)));
+    const x = tf.tensor2d(c.x.data, c.x.shape as [number, number]);
+    // K holds whole numbers, so the determinant is exact up to float64 LU rounding
+    const nas = naswot(m, x);
+    assert.ok(Math.abs(nas - c.naswot) < 1e-9, `${c.name}: NASWOT ${nas}, PyTorch ${c.naswot}`);
+    // synflow runs in float32: its log agrees to float32's ~1e-7 relative
+    const syn = synflow(m);
+    assert.ok(Math.abs(syn - c.synflow) < 1e-5, `${c.name}: synflow ${syn}, PyTorch ${c.synflow}`);
+    x.dispose();
+    m.dispose();
+  }
 });

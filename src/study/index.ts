@@ -2,7 +2,7 @@
  * The study: ask -> evaluate -> tell over a store, with an executor in between (inline, a pool
  * of local worker processes, or Redis workers through BullMQ; results are idempotent by trial
  * id), asynchronous (several trials in flight), resumable after a crash, with zero-cost
- * pre-ranking, pruning, and a summary of the front.
+ * pre-ranking and pruning; its summary of the front is `summarizeStudy` in store/.
  *
  * @example
  * import { search, showStudy } from './study/index.ts';

@@ -81,7 +81,9 @@ export async function prepareStudy(config: StudyConfig, opts: PrepareOptions = {
       if (!(METRICS as readonly string[]).includes(o.metric)) throw new DistilleryError('SEARCH_OBJECTIVE', `objectives[${i}].metric: unknown objective '${o.metric}'`, `use one of: ${METRICS.join(', ')} (or --table FILE to search on a table's columns)`, `objectives[${i}].metric`);
     });
     if (!config.data) throw new DistilleryError('CONFIG_INVALID', 'data: required (unless the study reads a table)', 'add a data: section, as for distillery train', 'data');
-    await initEngine({ backend: config.backend as BackendName, ...(config.threads ? { threads: config.threads } : {}) });
+    const engine = await initEngine({ backend: config.backend as BackendName, ...(config.threads ? { threads: config.threads } : {}) });
+    // a search is a long job: say at its start what wasm costs and how to get the native engine
+    if (engine.fallback) opts.reporter?.({ event: 'info', message: `note: ${engine.fallback}`, fallback: engine.fallback });
     model = await createModelEvaluator(
       {
         space, data: config.data, train: config.train, seed: config.seed, limits,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -47,6 +47,14 @@ test('a truncated data file or a different model is refused with a code and a hi
   try {
     saveCheckpoint(dir, state(1), info);
     assert.throws(() => loadCheckpoint(dir, [{ name: 'x', shape: [4] }, info[1]]), (e: Error & { code?: string; hint?: string }) => e.code === 'TRAIN_RESUME_MISMATCH' && /delete the checkpoint/.test(e.hint ?? ''));
+    // offsets that run past the data file (a manifest edited or from another run): named, not INTERNAL
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { segments: { offset: number }[] };
+    const good = JSON.stringify(manifest);
+    manifest.segments[1]!.offset += 1000;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    assert.throws(() => loadCheckpoint(dir), (e: Error & { code?: string; hint?: string; where?: string }) =>
+      e.code === 'TRAIN_CHECKPOINT_CORRUPT' && /manifest\.json: segment 1 \(weight #1\) spans values \d+\.\.\d+, but ckpt-e0001\.bin holds \d+$/.test(e.message) && /delete the checkpoint/.test(e.hint ?? '') && e.where === join(dir, 'manifest.json'));
+    writeFileSync(join(dir, 'manifest.json'), good);
     truncateSync(join(dir, 'ckpt-e0001.bin'), 8);
     assert.throws(() => loadCheckpoint(dir), (e: Error & { code?: string }) => e.code === 'TRAIN_CHECKPOINT_CORRUPT' && /has 8 bytes/.test(e.message));
   } finally {

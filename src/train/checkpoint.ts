@@ -176,7 +176,10 @@ export function loadCheckpoint(dir: string, info?: readonly WeightInfo[]): Train
   const best: Float32Array[] = [];
   const slots: Record<string, Float32Array[]> = {};
   for (const name of m.optimizer.slots) slots[name] = [];
-  for (const s of m.segments) {
+  for (const [i, s] of m.segments.entries()) {
+    // a segment past the data's end would slice short and fail later, inside TF.js, as INTERNAL
+    const ok = Number.isInteger(s.offset) && Number.isInteger(s.length) && s.offset >= 0 && s.length >= 0 && s.offset + s.length <= all.length;
+    if (!ok) throw corrupt(`segment ${i} (${s.kind}${s.slot !== undefined ? ` ${s.slot}` : ''} #${s.index}) spans values ${s.offset}..${s.offset + s.length}, but ${m.file} holds ${all.length}`);
     const a = all.slice(s.offset, s.offset + s.length);
     if (s.kind === 'weight') weights[s.index] = a;
     else if (s.kind === 'best') best[s.index] = a;

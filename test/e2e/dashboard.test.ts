@@ -5,18 +5,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromiumSkip, launchChromium } from '../helpers/browser.ts';
-import { ROOT, runCli, tempDir, tinySearchConfig, writeConfig } from '../helpers/cli.ts';
+import { BIN, ROOT, runCli, tempDir, tinySearchConfig, writeConfig } from '../helpers/cli.ts';
 import { raw } from '../../src/dashboard/testing.test-util.ts';
 import { openStore } from '../../src/store/index.ts';
 
-// The CLI with the dashboard command in it (added here while the command list lacks it).
-const ENTRY = `
-const { commands } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands.ts'))});
-const { dashboardCommands } = await import(${JSON.stringify(join(ROOT, 'src/cli/dashboard-commands.ts'))});
-if (!commands.some((c) => c.name === 'dashboard')) commands.push(...dashboardCommands);
-const { main } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))});
-process.exitCode = await main(process.argv.slice(1));
-`;
 const WEB_SRC = join(ROOT, 'src/dashboard/web');
 const WEB_OUT = join(ROOT, 'dist/dashboard/web/index.html');
 
@@ -40,7 +32,7 @@ const tinySearch = (): Record<string, unknown> => tinySearchConfig({
 });
 
 function startDashboardCli(store: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'dashboard', '--store', store, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'dashboard', '--store', store, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -188,7 +180,7 @@ test('`distillery dashboard` on a missing store or a file that is not one: one e
   const notes = join(dir, 'notes.db');
   writeFileSync(notes, 'not a database');
   for (const [store, code] of [[join(dir, 'none.db'), 'STORE_NOT_FOUND'], [notes, 'STORE_FORMAT']] as const) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'dashboard', '--store', store, '--port', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BIN, 'dashboard', '--store', store, '--port', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr.trim(), new RegExp(`^error ${code}: [^\\n]+$`));
     assert.equal(r.stdout, '', 'no URL printed');

@@ -19,16 +19,19 @@ test('quickstart (small): teacher, student alone and distilled, a small search u
   assert.equal(teacher['params'], 785 * 1200 + 1201 * 1200 + 1201 * 10);
   assert.equal(student['params'], 785 * 100 + 101 * 10);
   assert.ok(Math.abs((done['sizeRatio'] as number) - student['params'] / teacher['params']) < 1e-12);
-  for (const m of [teacher, student]) {
+  // Bounds a few points under what this seeded run reaches (the same on native and on wasm:
+  // teacher 83.06%, student 77.34%, distilled 73.38%, the front's best 60.0% of 300 validation
+  // images), so a pipeline that stops learning, or distils from the wrong targets, misses them.
+  // one short epoch on 2,700 images: far above chance (0.1), far from converged
+  for (const [m, min] of [[teacher, 0.78], [student, 0.72]] as const) {
     assert.equal(m['testSamples'], 10000);
-    // one short epoch on 2,700 images: far above chance (0.1), far from converged
-    assert.ok(m['testAccuracy'] > 0.6, `accuracy ${m['testAccuracy']}`);
+    assert.ok(m['testAccuracy']! > min, `accuracy ${m['testAccuracy']} <= ${min}`);
   }
   // the same student, distilled: after one epoch the teacher's T = 4 targets are still nearly
-  // flat (it is 83% right), so the student learns mostly from the 0.1 hard-label term; well above chance
+  // flat (it is 83% right), so the student learns mostly from the 0.1 hard-label term
   assert.equal(distilled['params'], student['params']);
   assert.equal(distilled['testSamples'], 10000);
-  assert.ok(distilled['testAccuracy'] > 0.3, `distilled accuracy ${distilled['testAccuracy']}`);
+  assert.ok(distilled['testAccuracy']! > 0.68, `distilled accuracy ${distilled['testAccuracy']}`);
   assert.equal(done['gain'], distilled['testErrors'] - student['testErrors']);
   for (const who of ['teacher', 'student', 'distilled']) assert.ok(existsSync(join(out, who, 'model', 'model.json')), who);
 
@@ -54,8 +57,8 @@ test('quickstart (small): teacher, student alone and distilled, a small search u
     assert.ok(p.objectives['accuracy']! > 0 && p.objectives['accuracy']! <= 1, JSON.stringify(p));
     assert.ok(existsSync(join(p.model, 'model.json')), p.model);
   }
-  // trained: the front's best is far above chance (0.1) even after one short epoch
-  assert.ok(search.pareto[0]!.objectives['accuracy']! > 0.2, JSON.stringify(search.pareto[0]));
+  // trained: the front's best (60.0% measured, one epoch on 2,700 images) is far above chance (0.1)
+  assert.ok(search.pareto[0]!.objectives['accuracy']! > 0.55, JSON.stringify(search.pareto[0]));
   // the front: more accurate means more MACs, and the hypervolume is the area it dominates
   // against (accuracy 0, MACs = the limit)
   const pts = search.pareto.map((p) => [p.objectives['accuracy']!, p.objectives['macs']!] as const);

@@ -4,21 +4,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir, writeConfig } from '../helpers/cli.ts';
+import { BIN, ROOT, tempDir, writeConfig } from '../helpers/cli.ts';
 import { redisSkip, startRedis } from '../helpers/redis.ts';
 import type { RedisServer } from '../helpers/redis.ts';
 
-// The CLI with the search and worker commands in it (added here while the command list lacks them).
-const ENTRY = `
-const { commands } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands.ts'))});
-const { searchCommands } = await import(${JSON.stringify(join(ROOT, 'src/cli/search-commands.ts'))});
-const { workerCommands } = await import(${JSON.stringify(join(ROOT, 'src/cli/worker-commands.ts'))});
-if (!commands.some((c) => c.name === 'search')) commands.push(...searchCommands);
-if (!commands.some((c) => c.name === 'worker')) commands.push(...workerCommands);
-const { main } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))});
-process.exitCode = await main(process.argv.slice(1));
-`;
-const nodeArgs = ['--import', 'tsx', '--input-type=module', '-e', ENTRY];
+// the real CLI, as a user runs it
+const nodeArgs = [BIN];
 const env = { ...process.env, FORCE_COLOR: '0' };
 type Ev = Record<string, unknown>;
 

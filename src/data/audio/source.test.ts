@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 import { DistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { tempFiles } from '../fixtures.test-util.ts';
+import { absoluteDataPaths, parseDataConfig } from '../config.ts';
 import { loadData } from '../load.ts';
 import { sine, writeWav } from './fixtures.test-util.ts';
 
@@ -95,6 +96,13 @@ describe('audio data.source', () => {
     assert.deepEqual(data.train.classNames, ['no', 'other', 'yes']);
     assert.equal(data.train.y.length + data.validation!.y.length, 3);
     assert.deepEqual(Array.from(data.test!.y), [2]);
+  });
+
+  test('absoluteDataPaths: a run stores the folder, manifests and noise folder as absolute paths', () => {
+    const f = absoluteDataPaths(parseDataConfig({ source: { type: 'audio', folder: 'kws' } }), '/proj');
+    assert.equal((f.source as { folder: string }).folder, '/proj/kws');
+    const m = absoluteDataPaths(parseDataConfig({ source: { type: 'audio', manifest: 'a/train.csv', test: '/abs/test.csv', noise: 'n' } }), '/proj');
+    assert.deepEqual([m.source].map((s) => { const a = s as { manifest: string; test: string; noise: string; folder?: string }; return [a.manifest, a.test, a.noise, a.folder]; })[0], ['/proj/a/train.csv', '/abs/test.csv', '/proj/n', undefined]);
   });
 
   test('augment: time shift and noise, seeded, applied to the raw clips', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DistilleryError } from '../../core/errors.ts';
+import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import { readConfigFile } from '../../config/index.ts';
 import { loadData, loadMnist, noNormalization, normalize, parseDataConfig } from '../../data/index.ts';
 import { METADATA_KEY } from '../../models/index.ts';
@@ -14,8 +14,11 @@ export interface ExportData {
   test?: LabelledSamples;
   /** Training samples for int8 activation ranges. */
   calibration?: CalibrationOptions;
-  /** `mnist` (the model says it learnt from built-in MNIST), `config` (--data), or `none`. */
-  source: 'mnist' | 'config' | 'none';
+  /**
+   * `mnist` (the model says it learnt from built-in MNIST), `config` (--data), `run` (the user's
+   * files named in the run folder's `config.json`), or `none`.
+   */
+  source: 'mnist' | 'config' | 'run' | 'none';
 }
 
 /** Options of {@link exportData}. */
@@ -68,7 +71,8 @@ function checkShape(ds: Dataset, inputShape: readonly number[], where: string): 
  * The test samples and calibration samples for exporting a saved model, normalised with the
  * statistics saved in the model (never refitted): from `--data CONFIG` when given, else the
  * MNIST test set (all 10,000) and the first training images when the model learnt from
- * built-in MNIST, else none.
+ * built-in MNIST, else the user's files that the run folder's `config.json` names (as
+ * `distillery train` / `distill` write it beside the model folder), else none.
  *
  * @example
  * const data = await exportData('runs/mlp/model', [28, 28, 1], norm);
@@ -81,16 +85,7 @@ export async function exportData(modelDir: string, inputShape: readonly number[]
   if (file !== undefined) {
     const raw = await readConfigFile(file);
     const section = (raw.value['data'] ?? raw.value) as Record<string, unknown>;
-    const cfg = parseDataConfig({ ...section, normalize: 'none', validation: 0 });
-    const data = await loadData(cfg, { baseDir: dirname(raw.file ?? resolve(file)), seed: 0 });
-    checkShape(data.train, inputShape, file);
-    const calib = normalize(data.train, stats);
-    const d = inputShape.reduce((a, b) => a * b, 1);
-    return {
-      source: 'config',
-      calibration: { x: calib.x.subarray(0, Math.min(limit, calib.y.length) * d), shape: inputShape, limit },
-      ...(data.test ? { test: labelled(normalize(data.test, stats)) } : {}),
-    };
+    return fromSection(section, dirname(raw.file ?? resolve(file)), file, 'config', inputShape, stats, limit);
   }
   if (trainedOnMnist(modelDir)) {
     const test = normalize(loadMnist('test'), stats);
@@ -98,5 +93,30 @@ export async function exportData(modelDir: string, inputShape: readonly number[]
     checkShape(test, inputShape, `${modelDir} (built-in MNIST)`);
     return { source: 'mnist', test: labelled(test), calibration: { x: train.x, shape: inputShape, limit } };
   }
+  const run = join(modelDir, '..', 'config.json');
+  const section = readJson(run, (j) => (j as { data?: unknown }).data);
+  if (section && typeof section === 'object') {
+    // runs write absolute data paths; an older run's relative ones are taken from here
+    try {
+      return await fromSection(section as Record<string, unknown>, process.cwd(), run, 'run', inputShape, stats, limit);
+    } catch (e) {
+      if (!isDistilleryError(e) || !e.code.startsWith('DATA_')) throw e;
+      throw new DistilleryError(e.code, `${run} names the training data, but: ${e.message}`, 'the data has moved or changed since training: pass --data CONFIG (a config whose data: section names it)', e.where ?? run);
+    }
+  }
   return { source: 'none' };
+}
+
+/** Test and calibration samples from a `data:` section (`where` names it in errors). */
+async function fromSection(section: Record<string, unknown>, baseDir: string, where: string, source: 'config' | 'run', inputShape: readonly number[], stats: Normalization, limit: number): Promise<ExportData> {
+  const cfg = parseDataConfig({ ...section, normalize: 'none', validation: 0 });
+  const data = await loadData(cfg, { baseDir, seed: 0 });
+  checkShape(data.train, inputShape, where);
+  const calib = normalize(data.train, stats);
+  const d = inputShape.reduce((a, b) => a * b, 1);
+  return {
+    source,
+    calibration: { x: calib.x.subarray(0, Math.min(limit, calib.y.length) * d), shape: inputShape, limit },
+    ...(data.test ? { test: labelled(normalize(data.test, stats)) } : {}),
+  };
 }

@@ -58,6 +58,11 @@ export interface ExportFolderOptions {
   compare?: boolean;
   /** Batch sizes to time; default [1, 32]. */
   batches?: readonly number[];
+  /**
+   * Write the file even when the fp32 export misses parity with the TF.js model (a warning
+   * instead of `EXPORT_PARITY`); the result's `parity.ok` is then false. Default false.
+   */
+  acceptParityMiss?: boolean;
   reporter?: Reporter;
 }
 
@@ -67,22 +72,25 @@ export interface ExportFolderResult {
   file: string;
   precision: OnnxPrecision;
   bytes: number;
-  /** Which data the accuracy columns were measured on. */
-  data: 'mnist' | 'config' | 'none';
+  /** Which data the accuracy columns were measured on (`run`: the files the run folder's config.json names). */
+  data: 'mnist' | 'config' | 'run' | 'none';
   /** fp32 first, then the exported precision (when not fp32). */
   variants: VariantReport[];
   /**
    * The fp32 ONNX export against the TF.js model on the labelled test set (or, when no data is
-   * known, on 256 seeded random inputs): every logit and every predicted class.
+   * known, on 256 seeded random inputs): every logit and every predicted class. Always checked;
+   * `ok` is false only when the miss was accepted (`acceptParityMiss`).
    */
-  parity?: ParityReport;
+  parity: ParityReport;
 }
 
 /**
  * `distillery export MODEL --format onnx`: loads a saved model, exports it in the precision
  * asked for (int8 calibrated on the model's training data), writes the file atomically
  * into `out`, and compares it with fp32 in onnxruntime-node. Every input is checked before
- * anything is written.
+ * anything is written, and so is parity: an fp32 export whose outputs differ from the TF.js
+ * model's beyond {@link PARITY_TOLERANCE} (or in any predicted class) throws `EXPORT_PARITY`
+ * and writes nothing, unless `acceptParityMiss`.
  *
  * @example
  * const r = await exportOnnxFolder('runs/mlp/model', { out: 'runs/mlp/export', precision: 'int8' });
@@ -107,16 +115,25 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
     }
     const fp32 = await exportOnnx(model);
     const bytes = precision === 'fp32' ? fp32 : await exportOnnx(model, { precision, ...(data.calibration ? { calibration: data.calibration } : {}) });
+    // parity before anything is written: a file that does not compute what was trained is never
+    // left behind under a name that says it is the model (docs/deploy.md, "Parity")
+    const parity = await onnxParity(model, fp32, data.test?.x ?? randomInputs(inputShape, 256), inputShape);
+    const how = `max |onnx - tfjs| ${parity.maxAbsDiff.toExponential(1)} over ${parity.samples.toLocaleString('en-US')} ${data.test ? 'test' : 'random'} samples, ${parity.classDiffers} predicted classes differ`;
+    if (!parity.ok && !opts.acceptParityMiss) {
+      throw new DistilleryError(
+        'EXPORT_PARITY',
+        `${modelDir}: the ONNX export does not compute what the TF.js model does (${how}; tolerance ${PARITY_TOLERANCE}, no class may differ); nothing written`,
+        'please report this model (its model.json) as an exporter bug; --accept-parity-miss writes the file anyway',
+        modelDir,
+      );
+    }
+    if (parity.ok) report({ event: 'info', message: `parity: ${how}` });
+    else report({ event: 'warning', message: `parity NOT within ${PARITY_TOLERANCE}: ${how}; written anyway (--accept-parity-miss); please report this model (its model.json) as an exporter bug` });
     const file = resolve(opts.out, ONNX_FILE_NAMES[precision]);
     writeFileAtomic(file, bytes);
     report({ event: 'info', message: `wrote ${file} (${bytes.length.toLocaleString('en-US')} bytes)` });
     let variants: VariantReport[] = [];
-    let parity: ParityReport | undefined;
     if (opts.compare ?? true) {
-      parity = await onnxParity(model, fp32, data.test?.x ?? randomInputs(inputShape, 256), inputShape);
-      const how = `max |onnx - tfjs| ${parity.maxAbsDiff.toExponential(1)} over ${parity.samples.toLocaleString('en-US')} ${data.test ? 'test' : 'random'} samples, ${parity.classDiffers} predicted classes differ`;
-      if (parity.ok) report({ event: 'info', message: `parity: ${how}` });
-      else report({ event: 'warning', message: `parity NOT within ${PARITY_TOLERANCE}: ${how}; please report this model (its model.json) as an exporter bug` });
       const list: OnnxVariant[] = [{ precision: 'fp32', bytes: fp32 }];
       if (precision !== 'fp32') list.push({ precision, bytes });
       report({ event: 'info', message: `measuring ${list.map((v) => v.precision).join(' and ')} in onnxruntime${data.test ? ` on ${data.test.y.length.toLocaleString('en-US')} test samples` : ' (no labelled data known: size and latency only; pass --data CONFIG for accuracy)'}` });
@@ -126,7 +143,7 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
         ...(opts.batches ? { batches: opts.batches } : {}),
       });
     }
-    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants, ...(parity ? { parity } : {}) };
+    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants, parity };
   } finally {
     model.dispose();
   }

@@ -19,7 +19,7 @@ before(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
-async function parity(t: TestContext, model: tfl.LayersModel, name: string, trainedOnly = true): Promise<string[]> {
+async function parity(t: TestContext, model: tfl.LayersModel, name: string, minAccuracy?: number): Promise<string[]> {
   const bytes = await exportOnnx(model);
   const session = await openOnnx(name, { bytes });
   const { x, y, shape } = data.test;
@@ -41,8 +41,9 @@ async function parity(t: TestContext, model: tfl.LayersModel, name: string, trai
   }
   assert.equal(differ, 0, `${name}: ${differ} of ${a.length} test images get another class`);
   assert.equal(a.length, x.length / d);
-  // trained, not random: the parity holds on a model that has learnt something
-  if (trainedOnly) assert.ok(correct / a.length > 0.2, `${name}: accuracy ${correct / a.length}`);
+  // trained, not random: the parity holds on a model that has learnt something (each bound a
+  // few points under what the seeded run reaches, so a model that did not train misses it)
+  if (minAccuracy !== undefined) assert.ok(correct / a.length > minAccuracy, `${name}: accuracy ${correct / a.length} <= ${minAccuracy}`);
   const check = onnxChecker(bytes, `${name}.onnx`);
   if ('skip' in check) t.diagnostic(check.skip);
   else assert.ok(check.ok, `${name}: onnx.checker: ${'error' in check ? check.error : ''}`);
@@ -55,7 +56,8 @@ async function parity(t: TestContext, model: tfl.LayersModel, name: string, trai
 test('quickstart student MLP 784-100-10: parity, checker, spec in metadata', async (t) => {
   const spec: ModelSpec = { blocks: [{ type: 'flatten' }, { type: 'dense', units: 100, activation: 'relu' }, { type: 'dense', units: 10 }] };
   const model = await trained(spec, data.train, 1);
-  const ops = await parity(t, model, 'mlp');
+  // one epoch on 1,000 images reaches 79.1% (wasm, seed 1)
+  const ops = await parity(t, model, 'mlp', 0.72);
   assert.deepEqual(ops, ['Flatten', 'Gemm', 'Relu', 'Gemm']);
   const meta = Object.fromEntries(decodeOnnx(await exportOnnx(model)).metadataProps.map((p) => [p.key, p.value]));
   assert.equal(JSON.parse(meta['distillery.spec']!).blocks[1].units, 100);
@@ -78,7 +80,8 @@ test('conv net with BatchNorm, max/avg pooling and an NHWC flatten: parity, BN f
     ],
   };
   const model = await trained(spec, data.train, 1);
-  const ops = await parity(t, model, 'conv');
+  // one epoch on 1,000 images: 27.0% (wasm, seed 1), the BN moving statistics still young; chance is 10%
+  const ops = await parity(t, model, 'conv', 0.23);
   assert.deepEqual(ops, ['Conv', 'Relu', 'MaxPool', 'Conv', 'Clip', 'AveragePool', 'Flatten', 'Gemm']);
   model.dispose();
 });
@@ -116,7 +119,7 @@ test('MobileNet-style student (mbconv: expansion, stride 2, SE, hswish, residual
   };
   const model = await trained(spec, { ...data.train, x: data.train.x.subarray(0, 256 * 784), y: data.train.y.subarray(0, 256) }, 1);
   assert.equal(randomizeBatchNorms(model, 7), 12);
-  const ops = await parity(t, model, 'mobilenet', false);
+  const ops = await parity(t, model, 'mobilenet');
   assert.equal(ops.filter((o) => o === 'BatchNormalization').length, 0, 'every BN folded into its conv');
   assert.equal(ops.filter((o) => o === 'HardSwish').length, 5);
   assert.equal(ops.filter((o) => o === 'HardSigmoid').length, 0);

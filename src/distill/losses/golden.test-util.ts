@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeEngine, initEngine } from '../../engine/index.ts';
+import { nativeSkip } from '../../engine/native/testing.ts';
 import { lossTerms } from './registry.ts';
 import type { LossContext, LossTerm } from '../types.ts';
 
@@ -99,13 +100,17 @@ export function featureResult(c: GoldenCase, term: LossTerm): { value: number; g
   });
 }
 
-/** The backends every loss test runs on: cpu (TF.js's numerical reference) and wasm (the default). */
-export const BACKENDS = ['cpu', 'wasm'] as const;
+/**
+ * The backends every loss test runs on: cpu (TF.js's numerical reference), wasm (the portable
+ * default) and native (what `auto` picks where the kernel pack is built; skipped without it on
+ * a user's machine, a failure in CI, see engine/native/testing.ts).
+ */
+export const BACKENDS = ['cpu', 'wasm', 'native'] as const;
 
 /** A `describe` per backend, with the engine started on it. */
 export function onEachBackend(title: string, body: (backend: (typeof BACKENDS)[number]) => void): void {
   for (const backend of BACKENDS) {
-    describe(`${title} [${backend}]`, () => {
+    describe(`${title} [${backend}]`, { skip: backend === 'native' ? nativeSkip() : false }, () => {
       before(async () => { await initEngine({ backend, threads: 1 }); });
       body(backend);
     });

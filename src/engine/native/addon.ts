@@ -33,7 +33,7 @@ export function loadNativeAddon(): NativeAddon | undefined {
   if (process.env['DISTILLERY_NATIVE'] === '0' || process.env['DISTILLERY_NATIVE'] === 'off') {
     cached = { why: 'turned off by DISTILLERY_NATIVE=0' };
   } else if (!existsSync(ADDON_PATH)) {
-    cached = { why: 'not built (install oneDNN, e.g. apt-get install libdnnl-dev, then npm rebuild)' };
+    cached = { why: 'not built (oneDNN was not found at install)' };
   } else {
     try {
       // libgomp reads this when it loads: spinning OpenMP workers fight the JS thread for 2 cores

@@ -6,21 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.ts';
-import { initEngine } from '../engine.ts';
-import { loadNativeAddon, nativeUnavailableReason, type NativeAddon } from './addon.ts';
-
-/**
- * `false` when the pack is built (and the native backend now started), else why the tests skip.
- *
- * @example
- * const skip = await nativeTestSkip();
- * test('relu', { skip }, () => ...);
- */
-export async function nativeTestSkip(): Promise<string | false> {
-  if (!loadNativeAddon()) return `native kernel pack unavailable: ${nativeUnavailableReason() ?? 'unknown'}`;
-  await initEngine({ backend: 'native', threads: 2 });
-  return false;
-}
+import type { NativeAddon } from './addon.ts';
 
 /** A host input: values and shape (float32 unless `dtype` says), so each backend builds its own tensor. */
 export interface HostTensor { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype?: 'float32' | 'int32' | 'bool' }

@@ -2,12 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeEngine, initEngine } from '../index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from './addon.ts';
+import { loadNativeAddon } from './addon.ts';
+import { nativeSkip } from './testing.ts';
 import { convImplementation } from './conv.ts';
 import { nativeVsCpu, randomInputs, runOn, spyOn } from './compare.ts';
 
 const addon = loadNativeAddon();
-const skip = addon ? false : `native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}`;
+const skip = nativeSkip();
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

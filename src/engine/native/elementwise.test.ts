@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { broadcastPlan } from './elementwise.ts';
 import { reducePlan, swapPlan } from './elementwise-reduce.ts';
 import { Rng } from '../../core/rng.ts';
-import { nativeTestSkip, nativeVsCpu, randomHost } from './compare.ts';
+import { nativeVsCpu, randomHost } from './compare.ts';
+import { nativeTestSkip } from './testing.ts';
 import type { HostTensor } from './compare.ts';
 
 const skip = await nativeTestSkip();

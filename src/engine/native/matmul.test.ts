@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from './addon.ts';
 import { Rng } from '../../core/rng.ts';
-import { nativeTestSkip, nativeVsCpu, randomHost } from './compare.ts';
+import { nativeVsCpu, randomHost } from './compare.ts';
+import { nativeTestSkip } from './testing.ts';
 
 const skip = await nativeTestSkip();
 const rng = new Rng(7);

@@ -2,11 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeEngine, initEngine } from '../index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from './addon.ts';
+import { loadNativeAddon } from './addon.ts';
+import { nativeSkip } from './testing.ts';
 import { recyclerStats } from './memory.ts';
 
 const addon = loadNativeAddon();
-const skip = addon ? false : `native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}`;
+const skip = nativeSkip();
 
 before(async () => { if (addon) await initEngine({ backend: 'native', threads: 2 }); });
 after(async () => { if (addon) await disposeEngine(); });

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { disposeEngine, initEngine } from '../index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from './addon.ts';
+import { loadNativeAddon } from './addon.ts';
+import { nativeSkip } from './testing.ts';
 import { nativeVsCpu, randomInputs, spyOn } from './compare.ts';
 import { batchNormTrain } from './norm.ts';
 
 const addon = loadNativeAddon();
-const skip = addon ? false : `native kernel pack ${nativeUnavailableReason() ?? 'unavailable'}`;
+const skip = nativeSkip();
 const TOL = 1e-4;
 
 before(async () => { if (addon) await initEngine({ backend: 'native', threads: 2 }); });

@@ -12,7 +12,8 @@ import { readWeights } from '../../train/weights.ts';
 import { buildModel, loadModel, saveModel } from '../../models/index.ts';
 import { loadMnist } from '../../data/index.ts';
 import { Rng } from '../../core/rng.ts';
-import { nativeTestSkip, randomHost } from './compare.ts';
+import { randomHost } from './compare.ts';
+import { nativeTestSkip } from './testing.ts';
 
 const skip = await nativeTestSkip();
 

@@ -2,7 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeEngine, initEngine } from '../index.ts';
-import { loadNativeAddon, nativeUnavailableReason } from './addon.ts';
+import { loadNativeAddon } from './addon.ts';
+import { nativeSkip } from './testing.ts';
 import { formatKernelProfile, KernelRecorder, profileKernels } from './profile.ts';
 import { nativeKernels } from './register.ts';
 
@@ -118,9 +119,7 @@ test('formatKernelProfile marks native and stock JS kernels on the native backen
   assert.match(lines[5]!, /^\(stock JS kernels: 2\)\s+10\.00\s+40\.0%\s+2  js$/);
 });
 
-const addon = loadNativeAddon();
-const onNative = addon ? test : test.skip;
-onNative(`profileKernels on the native backend${addon ? '' : ` (skipped: native pack ${nativeUnavailableReason() ?? 'unavailable'})`}`, async () => {
+test('profileKernels on the native backend', { skip: nativeSkip() }, async () => {
   await initEngine({ backend: 'native', threads: 2 });
   const x = mat(32, 48, 6);
   const w = tf.variable(mat(48, 10, 7));
@@ -135,7 +134,7 @@ onNative(`profileKernels on the native backend${addon ? '' : ` (skipped: native 
   });
   assert.equal(p.backend, 'native');
   // a kernel the pack registers is tagged native, one it leaves to TF.js's cpu backend js
-  const ours = new Set(nativeKernels(addon!).map((k) => k.kernelName));
+  const ours = new Set(nativeKernels(loadNativeAddon()!).map((k) => k.kernelName));
   for (const k of p.kernels) assert.equal(k.impl, ours.has(k.kernel) ? 'native' : 'js', k.kernel);
   // per step: 1 forward matmul and 1 for the weight gradient (none for the constant x)
   assert.equal(p.kernels.find((k) => k.kernel === 'BatchMatMul')?.calls, 6);
