@@ -1,52 +1,128 @@
 /**
- * How well does the latency predictor do? Generates varied random models over every block kind,
- * profiles their blocks on a runtime (batch 1), fits the per-model overhead on separate
- * calibration models, then prints predicted against measured latency for each model and the
- * error distribution (nn-Meter's bar: >= 90% of models within ±10%).
+ * How well does the latency predictor do? On each runtime: profiles a device on a pool of
+ * random models from two spaces (MobileNet-style and MLP), fitting the kernel model on whole
+ * models chosen adaptively; then, on held-out random models from both spaces, compares the
+ * prediction with the measured latency, beside the noise floor (the same held-out models
+ * measured before the profile and again after it, minutes apart) and two trivial baselines
+ * fitted on the same data: latency proportional to MACs (a + b·MACs), and the block-sum table.
  *
- *   node --import tsx bench/predictor.ts [--runtime tfjs-wasm|onnx|both] [--models 24] [--threads 1] [--iterations 100]
+ *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
+ *     [--threads 1] [--iterations 50] [--json] [--out table-prefix] [--pin CPU]
+ *
+ * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
-import { comparePredictions, measureLatency, profileDevice, randomSpecs, summarizeErrors } from '../src/deploy/predict/index.ts';
-import type { LatencyTable } from '../src/models/latency/index.ts';
-import { RUNTIMES, runtimeName } from '../src/deploy/bench/index.ts';
+import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
+import { measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
+import { fitNonNegative, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
+import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 
 const { values } = parseArgs({
   options: {
     runtime: { type: 'string', default: 'both' },
-    models: { type: 'string', default: '24' },
+    models: { type: 'string', default: '100' },
+    pool: { type: 'string', default: '160' },
     threads: { type: 'string', default: '1' },
-    iterations: { type: 'string', default: '100' },
+    iterations: { type: 'string', default: '50' },
+    json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    pin: { type: 'string' },
   },
 });
+// --pin CPU: run again under `taskset -c CPU` (Linux), so the one timing thread stays on one core.
+if (values.pin !== undefined && process.env['DISTILLERY_PINNED'] !== values.pin) {
+  const r = spawnSync('taskset', ['-c', values.pin, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, DISTILLERY_PINNED: values.pin } });
+  if (r.error) throw new Error(`--pin needs taskset (util-linux): ${r.error.message}`);
+  process.exit(r.status ?? 1);
+}
 const count = Number(values.models);
+const poolSize = Number(values.pool);
 const threads = Number(values.threads);
 const iterations = Number(values.iterations);
-const runtimes = values.runtime === 'both' ? [...RUNTIMES] : [runtimeName(values.runtime)];
+const runtimes: RuntimeName[] = values.runtime === 'both' ? ['onnx', 'tfjs-wasm'] : values.runtime!.split(',').map((r) => runtimeName(r));
+const say = (s: string): void => {
+  if (!values.json) process.stdout.write(s);
+};
 
-const evalSpecs = randomSpecs(count, 11);
-// Separate calibration models fit the per-kind scales and overhead: the checked models play no part.
-const calibration = randomSpecs(24, 22);
-const models = evalSpecs.map((spec, i) => ({ name: `m${String(i).padStart(2, '0')} ${spec.blocks.map((b) => b.type).join('-')}`, spec }));
-
-for (const runtime of runtimes) {
-  // Measured once before profiling and once after (by comparePredictions): their difference is
-  // how much this machine drifts over a profile, the floor under any predictor's error here.
-  const before = await measureLatency(evalSpecs, { runtime, threads, iterations });
-  const t0 = Date.now();
-  const table: LatencyTable = await profileDevice([...calibration, ...evalSpecs], { runtime, threads, iterations, calibration });
-  const profiled = (Date.now() - t0) / 1000;
-  if (values.out) writeJsonAtomic(`${values.out}-${runtime}.json`, table);
-  const { rows, summary } = await comparePredictions(models, table, { iterations });
-  process.stdout.write(`\n## ${runtime}, ${threads} thread(s), batch 1: ${Object.keys(table.entries).length} blocks profiled in ${profiled.toFixed(0)} s; overhead ${table.overheadMs.toFixed(3)} ms; kind scales ${Object.entries(table.kindScales).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') || `all ${table.scale.toFixed(2)}`}\n`);
-  process.stdout.write(`${'model'.padEnd(58)} ${'predicted'.padStart(10)} ${'measured'.padStart(10)} ${'error'.padStart(8)}\n`);
-  for (const r of rows) process.stdout.write(`${r.name.slice(0, 58).padEnd(58)} ${r.predictedMs.toFixed(3).padStart(10)} ${r.measuredMs.toFixed(3).padStart(10)} ${(r.errorPct.toFixed(1) + '%').padStart(8)}\n`);
-  const repeat = summarizeErrors(before.map((m, i) => ({ errorPct: (100 * (m - rows[i]!.measuredMs)) / rows[i]!.measuredMs })));
-  process.stdout.write(
-    `within ±10%: ${(100 * summary.within10).toFixed(0)}% of ${summary.n} models (±5%: ${(100 * summary.within5).toFixed(0)}%); ` +
-      `|error| mean ${summary.meanAbsPct.toFixed(1)}%, median ${summary.medianAbsPct.toFixed(1)}%, p90 ${summary.p90AbsPct.toFixed(1)}%, max ${summary.maxAbsPct.toFixed(1)}%\n` +
-      `noise floor (the same models measured before profiling vs after): within ±10%: ${(100 * repeat.within10).toFixed(0)}%; |difference| median ${repeat.medianAbsPct.toFixed(1)}%, p90 ${repeat.p90AbsPct.toFixed(1)}%\n`,
-  );
+const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
+/** Half MobileNet-style, half MLP, interleaved; `avoid` keeps held-out and pool apart. */
+function mixed(n: number, seed: number, avoid = new Set<string>()): { spec: ResolvedModelSpec; space: string }[] {
+  const a = randomSpecs(n, seed).filter((s) => !avoid.has(key(s)));
+  const b = randomMlpSpecs(n, seed + 1).filter((s) => !avoid.has(key(s)));
+  const out: { spec: ResolvedModelSpec; space: string }[] = [];
+  for (let i = 0; out.length < n && (i < a.length || i < b.length); i++) {
+    if (i < a.length) out.push({ spec: a[i]!, space: 'mobile' });
+    if (out.length < n && i < b.length) out.push({ spec: b[i]!, space: 'mlp' });
+  }
+  return out;
 }
+
+function errors(pred: readonly number[], meas: readonly number[]): ErrorSummary {
+  return summarizeErrors(pred.map((p, i) => ({ errorPct: (100 * (p - meas[i]!)) / meas[i]! })));
+}
+const f = (s: ErrorSummary): string => `within ±10% ${(100 * s.within10).toFixed(0)}%, ±5% ${(100 * s.within5).toFixed(0)}%; |error| median ${s.medianAbsPct.toFixed(1)}%, p90 ${s.p90AbsPct.toFixed(1)}%`;
+
+const result: Record<string, unknown> = {};
+for (const runtime of runtimes) {
+  const pool = mixed(poolSize, 22).map((m) => m.spec);
+  const held = mixed(count, 11, new Set(pool.map(key)));
+  const heldSpecs = held.map((m) => m.spec);
+  const t0 = Date.now();
+  const opts = { runtime, threads, iterations };
+  const before = await measureModels(heldSpecs, opts);
+  let train: { specs: readonly ResolvedModelSpec[]; ms: readonly number[] } = { specs: [], ms: [] };
+  // The block-sum baseline needs the held-out models' blocks in its table (as `bench --predict`
+  // has them when the table was profiled on the space); the kernel model never sees them.
+  const table = await profileDevice([...pool.slice(0, 24), ...heldSpecs], {
+    ...opts,
+    calibration: pool.slice(0, 24),
+    kernelModels: Math.min(96, pool.length),
+    kernelPool: pool,
+    onKernelData: (specs, ms) => (train = { specs, ms }),
+  });
+  // the kernel model is fitted on models from `pool` only: check that no held-out one slipped in
+  const heldKeys = new Set(heldSpecs.map(key));
+  const leaked = train.specs.filter((s) => heldKeys.has(key(s))).length;
+  const after = await measureModels(heldSpecs, opts);
+  const seconds = (Date.now() - t0) / 1000;
+  if (values.out) writeJsonAtomic(`${values.out}-${runtime}.json`, table);
+  const meas = after.ms;
+  const kernel = heldSpecs.map((s) => predictLatency(s, table).ms);
+  const blockSum = heldSpecs.map((s) => predictBlockSum(s, table));
+  const macsOf = (s: ResolvedModelSpec): number => costOfResolved(s).macs;
+  const [a, b] = fitNonNegative(train.specs.map((s) => [1, macsOf(s)]), train.ms);
+  const macs = heldSpecs.map((s) => a! + b! * macsOf(s));
+  const summary = errors(kernel, meas);
+  const noise = errors(before.ms, meas);
+  const bySpace = Object.fromEntries(['mobile', 'mlp'].map((sp) => {
+    const idx = held.map((m, i) => (m.space === sp ? i : -1)).filter((i) => i >= 0);
+    return [sp, { predictor: errors(idx.map((i) => kernel[i]!), idx.map((i) => meas[i]!)), noise: errors(idx.map((i) => before.ms[i]!), idx.map((i) => meas[i]!)) }];
+  }));
+  const spread = [...after.spreadPct].sort((x, y) => x - y);
+  say(`\n## ${runtime}, ${threads} thread(s), batch 1: ${held.length} held-out models (${bySpace['mobile']!.predictor.n} MobileNet-style, ${bySpace['mlp']!.predictor.n} MLP); kernel model fitted on ${train.specs.length} pool models${leaked ? ` (${leaked} held-out!)` : ''}; ${seconds.toFixed(0)} s\n`);
+  say(`predictor (fused kernels):   ${f(summary)}\n`);
+  say(`noise floor (measured twice): ${f(noise)}\n`);
+  say(`baseline MACs-proportional:   ${f(errors(macs, meas))}\n`);
+  say(`baseline block-sum table:     ${f(errors(blockSum, meas))}\n`);
+  for (const [sp, v] of Object.entries(bySpace)) say(`  ${sp}: predictor ${f(v.predictor)}; noise ${f(v.noise)}\n`);
+  say(`rounds' spread per model (max-min over median): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
+  say(`kernel costs: ${table.kernels!.features.map((n, i) => [n, table.kernels!.coef[i]!] as const).filter(([, c]) => c > 0).map(([n, c]) => `${n} ${c.toPrecision(3)}`).join(', ')}\n`);
+  result[runtime] = {
+    n: summary.n,
+    within10: summary.within10,
+    within5: summary.within5,
+    medianError: summary.medianAbsPct,
+    p90Error: summary.p90AbsPct,
+    noiseWithin10: noise.within10,
+    noiseWithin5: noise.within5,
+    noiseMedianError: noise.medianAbsPct,
+    noiseP90Error: noise.p90AbsPct,
+    baselines: { macs: errors(macs, meas), blockSum: errors(blockSum, meas) },
+    spaces: bySpace,
+    trainModels: train.specs.length,
+    seconds,
+  };
+}
+if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, runtimes: result })}\n`);

@@ -23,13 +23,14 @@ async function predictMode(model: string | undefined, opts: Record<string, unkno
   const iterations = positiveInt('iterations', opts['iterations']);
   const warmup = positiveInt('warmup', opts['warmup']);
   try {
-    const { rows, summary } = await comparePredictions(models, t, { ...(iterations ? { iterations } : {}), ...(warmup ? { warmup } : {}) });
-    flags.reporter({ event: 'done', command: 'bench', mode: 'predict', runtime: t.runtime, threads: t.threads, rows, ...summary });
+    const { rows, summary, noise } = await comparePredictions(models, t, { ...(iterations ? { iterations } : {}), ...(warmup ? { warmup } : {}) });
+    flags.reporter({ event: 'done', command: 'bench', mode: 'predict', runtime: t.runtime, threads: t.threads, rows, ...summary, predictor: t.kernels ? 'kernels' : 'blocks', noiseWithin10: noise.within10, noiseMedianAbsPct: noise.medianAbsPct, noiseP90AbsPct: noise.p90AbsPct });
     if (!flags.json) {
       process.stdout.write(table([['model', 'predicted ms', 'measured ms', 'error'], ...rows.map((r) => [r.name, ms(r.predictedMs), ms(r.measuredMs), `${r.errorPct.toFixed(1)}%`])]));
       process.stdout.write(
         `${t.runtime}, ${t.threads} thread(s), batch 1: ${pct(summary.within10)} of ${summary.n} models within ±10% (nn-Meter's bar: 90%); ` +
-          `|error| mean ${summary.meanAbsPct.toFixed(1)}%, median ${summary.medianAbsPct.toFixed(1)}%, p90 ${summary.p90AbsPct.toFixed(1)}%\n`,
+          `|error| mean ${summary.meanAbsPct.toFixed(1)}%, median ${summary.medianAbsPct.toFixed(1)}%, p90 ${summary.p90AbsPct.toFixed(1)}%\n` +
+          `noise floor (the same models measured twice, one pass after the other): ${pct(noise.within10)} within ±10%; |difference| median ${noise.medianAbsPct.toFixed(1)}%, p90 ${noise.p90AbsPct.toFixed(1)}%\n`,
       );
     }
   } finally {
@@ -50,7 +51,7 @@ async function predictMode(model: string | undefined, opts: Record<string, unkno
 export const benchCommands: CommandSpec[] = [
   {
     name: 'bench',
-    description: 'measure latency (p50/p95/p99) and throughput of a model on onnxruntime or TF.js wasm; with --predict, the latency predictor against measurements',
+    description: 'measure latency (p50/p95/p99) and throughput of a model on onnxruntime, TF.js wasm, or TF.js wasm inside Chromium (browser); with --predict, the latency predictor against measurements',
     args: [{ name: 'model', description: 'model folder (holds model.json) or an .onnx file (onnx runtime only)' }],
     options: [
       { flags: '--runtime <name>', description: `${RUNTIMES.join(' | ')} (default onnx)` },
@@ -99,7 +100,7 @@ export const benchCommands: CommandSpec[] = [
       { flags: '--space <file>', description: 'search-space file (sampled), or a YAML/JSON list of model specs' },
       { flags: '-o, --out <file>', description: 'where to write the table (JSON)' },
       { flags: '--threads <n>', description: 'runtime threads (default 1)' },
-      { flags: '--samples <n>', description: 'models drawn from the space; their blocks are profiled (default 200)' },
+      { flags: '--samples <n>', description: 'models drawn from the space; their blocks are profiled, and up to 96 of them timed whole to fit the kernel model (default 200)' },
       { flags: '--warmup <n>', description: 'untimed runs per block (default 10)' },
       { flags: '--iterations <n>', description: 'timed runs per block; the median is kept (default 100)' },
     ],
@@ -117,8 +118,9 @@ export const benchCommands: CommandSpec[] = [
       writeJsonAtomic(out, t);
       const seconds = (Date.now() - t0) / 1000;
       const blocks = Object.keys(t.entries).length;
-      flags.reporter({ event: 'done', command: 'profile-device', out, runtime, threads, models: specs.length, blocks, scale: t.scale, overheadMs: t.overheadMs, seconds });
-      if (!flags.json) process.stdout.write(`${blocks} blocks from ${specs.length} models profiled on ${runtime} (${threads} thread(s)) in ${seconds.toFixed(0)} s; table saved to ${out}\n`);
+      flags.reporter({ event: 'done', command: 'profile-device', out, runtime, threads, models: specs.length, blocks, scale: t.scale, overheadMs: t.overheadMs, ...(t.kernels ? { kernelModels: t.kernels.n, kernelFitMedianPct: t.kernels.fitMedianAbsPct } : {}), seconds });
+      const kernels = t.kernels ? `; kernel model fitted on ${t.kernels.n} whole models` : '';
+      if (!flags.json) process.stdout.write(`${blocks} blocks from ${specs.length} models profiled on ${runtime} (${threads} thread(s))${kernels} in ${seconds.toFixed(0)} s; table saved to ${out}\n`);
     },
   },
 ];

@@ -23,7 +23,7 @@ export const reportCommands: CommandSpec[] = [
     options: [
       { flags: '-o, --out <file>', description: 'the HTML file (default report.html); the Markdown twin goes beside it (.md)' },
       { flags: '--input <path>', description: 'another study store, model or run folder to include (repeatable)', repeatable: true },
-      { flags: '--runtime <list>', description: `runtimes to time on, comma-separated: ${RUNTIMES.join(', ')} (default both)` },
+      { flags: '--runtime <list>', description: `runtimes to time on, comma-separated: ${RUNTIMES.join(', ')} (default onnx,tfjs-wasm; browser: TF.js wasm in headless Chromium)` },
       { flags: '--no-latency', description: 'skip the latency measurements' },
       { flags: '--teacher <dir>', description: 'teacher model (or run) folder to compare the students with' },
       { flags: '--test-limit <n>', description: 're-evaluate every model on the first N test samples (default: the runs\' logged test scores, else the whole test split)' },

@@ -4,16 +4,17 @@ import { DistilleryError } from '../core/errors.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportOnnx } from '../onnx/index.ts';
 import { openOnnx } from '../runtime/index.ts';
+import { openBrowser, webModelOf } from '../runtime/browser.ts';
 
-/** The runtimes a candidate's latency can be measured on. */
-export const LATENCY_RUNTIMES = ['tfjs-wasm', 'onnx'] as const;
+/** The runtimes a candidate's latency can be measured on (`browser`: TF.js wasm inside Chromium). */
+export const LATENCY_RUNTIMES = ['tfjs-wasm', 'onnx', 'browser'] as const;
 /** One of {@link LATENCY_RUNTIMES}. */
 export type LatencyRuntime = (typeof LATENCY_RUNTIMES)[number];
 
 /** How to time a model. */
 export interface LatencyOptions {
   runtime: LatencyRuntime;
-  /** onnxruntime intra-op threads (default: every core). tfjs-wasm uses the engine's threads. */
+  /** onnxruntime intra-op threads (default: every core); browser: wasm threads in the page (default 1). tfjs-wasm uses the engine's threads. */
   threads?: number | undefined;
   /** Timed runs; the median is reported (default 20). */
   runs?: number | undefined;
@@ -50,7 +51,8 @@ function median(xs: number[]): number {
 
 /**
  * Measures a model's latency at batch 1: `tfjs-wasm` times `model.predict` (reading the output
- * back, so the work is really done) on the wasm engine, which must be the one running; `onnx`
+ * back, so the work is really done) on the wasm engine, which must be the one running; `browser`
+ * times the same in headless Chromium (TF.js wasm, timed inside the page); `onnx`
  * exports the model with distillery's ONNX exporter and times onnxruntime-node. Warm-up runs,
  * then the median of `runs`. Throws `SEARCH_RUNTIME_UNAVAILABLE` when the runtime cannot be used here.
  *
@@ -81,6 +83,19 @@ export async function measureLatency(model: LayersModel, sampleShape: readonly n
       input.dispose();
     }
     return { runtime: 'tfjs-wasm', medianMs: median(times), runs };
+  }
+  if (opts.runtime === 'browser') {
+    // One Chromium per candidate (about a second to start): a study's trials may run in
+    // separate worker processes, and a browser left open would outlive them.
+    const session = await openBrowser({ threads: opts.threads ?? 1 });
+    try {
+      const id = await session.load(await webModelOf(model));
+      const key = await session.prepare(id, 1, 1, x);
+      const { times } = await session.time(key, id, { warmup, maxWarmup: warmup, iterations: runs, tolerance: 0.05 });
+      return { runtime: 'browser', medianMs: median(times), runs };
+    } finally {
+      await session.close();
+    }
   }
   const bytes = opts.onnx ?? (await exportCandidate(model, 'fp32'));
   const session = await openOnnx('(candidate).onnx', { bytes, ...(opts.threads ? { threads: opts.threads } : {}) });

@@ -22,6 +22,11 @@ export interface OnnxOpenOptions {
   readonly threads?: number;
   /** The file's bytes, when the caller has already read them (to hash them, say). */
   readonly bytes?: Uint8Array;
+  /**
+   * Where onnxruntime writes the graph it actually runs, after its fusions (what the latency
+   * predictor's kernel list is checked against).
+   */
+  readonly optimizedModelPath?: string;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function openOnnx(path: string, opts: OnnxOpenOptions = {}): Promis
       // One model at a time: parallel execution of independent nodes only adds threads.
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
     });
   } catch (e) {
     const why = String((e as Error).message ?? e).split('\n')[0];

@@ -64,6 +64,8 @@ test('profile-device writes a table; bench --predict reports predicted against m
   assert.equal(done['mode'], 'predict');
   assert.equal((done['rows'] as unknown[]).length, 3);
   assert.equal(done['n'], 3);
-  const within = done['within10'] as number;
-  assert.ok(within >= 0 && within <= 1);
+  // the predictor's figures come with the noise floor they are to be read against
+  for (const k of ['within10', 'noiseWithin10']) assert.ok((done[k] as number) >= 0 && (done[k] as number) <= 1, k);
+  assert.ok((done['noiseMedianAbsPct'] as number) >= 0);
+  assert.equal(done['predictor'], 'blocks', 'three models are too few to fit the kernel model on');
 });

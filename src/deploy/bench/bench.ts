@@ -6,12 +6,13 @@ import type { Reporter } from '../../core/events.ts';
 import { engineInfo, initEngine } from '../../engine/index.ts';
 import { costOfResolved, loadModel, specFromModel, type ModelCost, type ResolvedModelSpec } from '../../models/index.ts';
 import { onnxBytesOf, onnxSpecOf } from './onnx-source.ts';
-import { onnxRunner, runtimeName, tfjsRunner, type Runner, type RuntimeName } from './runners.ts';
-import { latencyStats, timeRuns, type LatencyStats, type TimingOptions } from './stats.ts';
+import { openBrowser, type BrowserOptions } from '../../runtime/browser.ts';
+import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type Runner, type RuntimeName } from './runners.ts';
+import { latencyStats, timeRuns, warmUp, type LatencyStats, type TimingOptions } from './stats.ts';
 
 /** Options of {@link bench}. */
 export interface BenchOptions extends TimingOptions {
-  /** `onnx` (onnxruntime-node) or `tfjs-wasm` (TF.js on the wasm engine). */
+  /** `onnx` (onnxruntime-node), `tfjs-wasm` (TF.js on the wasm engine) or `browser` (TF.js wasm inside Chromium). */
   runtime: RuntimeName | string;
   /** Batch sizes, each timed on its own; default [1]. */
   batches?: readonly number[];
@@ -19,6 +20,8 @@ export interface BenchOptions extends TimingOptions {
   threads?: number;
   /** Seed of the random input. */
   seed?: number;
+  /** For `browser`: which Chromium (a DevTools endpoint, or the binary to start). */
+  browser?: Omit<BrowserOptions, 'threads'>;
   reporter?: Reporter;
 }
 
@@ -65,7 +68,7 @@ export async function bench(model: string | tfl.LayersModel, opts: BenchOptions)
   }
   const name = modelName(model);
   const notes: string[] = [];
-  const { runner, spec, fileBytes, threads, owned } = await open(model, runtime, opts.threads, notes);
+  const { runner, spec, fileBytes, threads, owned, close } = await open(model, runtime, opts.threads, notes, opts.browser);
   try {
     const stats: LatencyStats[] = [];
     for (const b of batches) {
@@ -93,6 +96,7 @@ export async function bench(model: string | tfl.LayersModel, opts: BenchOptions)
   } finally {
     await runner.release();
     owned?.dispose();
+    await close?.();
   }
 }
 
@@ -103,11 +107,16 @@ export async function bench(model: string | tfl.LayersModel, opts: BenchOptions)
  * const s = await timeRunner(tfjsRunner(model), 1, { warmup: 5, iterations: 100 });
  */
 export async function timeRunner(runner: Runner, batch: number, opts: TimingOptions & { seed?: number } = {}): Promise<LatencyStats> {
-  const p = runner.prepare(batch, opts.seed ?? 1);
+  const p = await runner.prepare(batch, opts.seed ?? 1);
   try {
-    return latencyStats(await timeRuns(() => p.run(), opts), batch);
+    if (p.time) {
+      const { times, warmup } = await p.time(opts);
+      return { ...latencyStats(times, batch), warmupRuns: warmup };
+    }
+    const warmupRuns = await warmUp(() => p.run(), opts);
+    return { ...latencyStats(await timeRuns(() => p.run(), { ...opts, warmup: 0, maxWarmup: 0 }), batch), warmupRuns };
   } finally {
-    p.dispose();
+    await p.dispose();
   }
 }
 
@@ -117,9 +126,10 @@ interface Opened {
   fileBytes: number | undefined;
   threads: number;
   owned: tfl.LayersModel | undefined;
+  close?: () => Promise<void>;
 }
 
-async function open(model: string | tfl.LayersModel, runtime: RuntimeName, threads: number | undefined, notes: string[]): Promise<Opened> {
+async function open(model: string | tfl.LayersModel, runtime: RuntimeName, threads: number | undefined, notes: string[], browser: BenchOptions['browser']): Promise<Opened> {
   if (typeof model === 'string' && !existsSync(model)) {
     throw new DistilleryError('BENCH_MODEL', `${model}: no such file or folder`, 'pass a model folder (with model.json) or an .onnx file', model);
   }
@@ -139,6 +149,24 @@ async function open(model: string | tfl.LayersModel, runtime: RuntimeName, threa
     notes.push(...info.notes);
     const m = typeof model === 'string' ? await loadModel(model) : model;
     return { runner: tfjsRunner(m), spec: specOf(m), fileBytes: weightBytes(m), threads: info.threads, owned: typeof model === 'string' ? m : undefined };
+  }
+  if (runtime === 'browser') {
+    // The model is loaded here only to be served to the page: any engine will do.
+    if (!engineInfo()) await initEngine({ backend: 'wasm', threads: 1 });
+    const m = typeof model === 'string' ? await loadModel(model) : model;
+    try {
+      const session = await openBrowser({ ...browser, threads: threads ?? 1 });
+      notes.push(`browser: ${session.info.userAgent}; TF.js ${session.info.backend} with ${session.info.threads} thread(s)${session.info.isolated ? '' : '; the page is not cross-origin isolated, so its timer is coarse (100 µs)'}`);
+      try {
+        const runner = await browserRunner(m, session);
+        return { runner, spec: specOf(m), fileBytes: weightBytes(m), threads: session.info.threads, owned: undefined, close: () => session.close() };
+      } catch (e) {
+        await session.close();
+        throw e;
+      }
+    } finally {
+      if (typeof model === 'string') m.dispose();
+    }
   }
   // The TF.js model only feeds the exporter here: any engine will do, so keep the current one.
   if (!engineInfo()) await initEngine({ backend: 'wasm', threads: 1 });

@@ -3,9 +3,16 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { openOnnx, type OnnxSession, type OnnxTensor } from '../../runtime/index.ts';
+import { webModelOf, type BrowserSession } from '../../runtime/browser.ts';
+import type { TimingOptions } from './stats.ts';
 
-/** Runtimes `bench` and `profile-device` can time models on. */
-export const RUNTIMES = ['onnx', 'tfjs-wasm'] as const;
+/**
+ * Runtimes `bench` and `profile-device` can time models on: onnxruntime-node, TF.js on wasm in
+ * Node, and TF.js on wasm inside Chromium (`browser`, see runtime/browser.ts).
+ */
+export const RUNTIMES = ['onnx', 'tfjs-wasm', 'browser'] as const;
+/** What `report` times on when not told: the two that need nothing outside Node. */
+export const NODE_RUNTIMES = ['onnx', 'tfjs-wasm'] as const;
 /** One of {@link RUNTIMES}. */
 export type RuntimeName = (typeof RUNTIMES)[number];
 
@@ -18,13 +25,18 @@ export type RuntimeName = (typeof RUNTIMES)[number];
  */
 export function runtimeName(v: unknown, where = '--runtime'): RuntimeName {
   if (typeof v === 'string' && (RUNTIMES as readonly string[]).includes(v)) return v as RuntimeName;
-  throw new DistilleryError('BENCH_RUNTIME', `unknown runtime '${String(v)}'; known: ${RUNTIMES.join(', ')}`, `pass ${where} ${RUNTIMES[0]} or ${where} ${RUNTIMES[1]}`, where);
+  throw new DistilleryError('BENCH_RUNTIME', `unknown runtime '${String(v)}'; known: ${RUNTIMES.join(', ')}`, `pass ${where} ${RUNTIMES.join(', ')}`, where);
 }
 
 /** A model made ready for one batch size: `run` does one forward pass and waits for its output. */
 export interface PreparedRun {
   run(): unknown;
-  dispose(): void;
+  /**
+   * Times the runs where the model runs (the browser's page), when a run from here would
+   * count a round trip: warm-up until steady, then the timed runs (ms).
+   */
+  time?(opts: TimingOptions): Promise<{ times: number[]; warmup: number }>;
+  dispose(): void | Promise<void>;
 }
 
 /** A model loaded on a runtime, ready to be timed at any batch size. */
@@ -32,7 +44,7 @@ export interface Runner {
   readonly runtime: RuntimeName;
   /** The model's input shape at batch `batch`, in the runtime's layout. */
   inputShape(batch: number): number[];
-  prepare(batch: number, seed?: number): PreparedRun;
+  prepare(batch: number, seed?: number): PreparedRun | Promise<PreparedRun>;
   release(): Promise<void>;
 }
 
@@ -100,5 +112,39 @@ export async function onnxRunner(bytes: Uint8Array, name: string, threads?: numb
       return { run: () => session.run(feeds, outputs), dispose: () => {} };
     },
     release: () => session.release(),
+  };
+}
+
+/**
+ * A TF.js model inside Chromium (a {@link BrowserSession}): served to the page as a web app
+ * would fetch it, timed by the page itself on TF.js wasm. Each run is `predict` then
+ * `dataSync()`, as {@link tfjsRunner} does in Node. Releasing it unloads the model, not the
+ * browser.
+ *
+ * @example
+ * const b = await openBrowser({ threads: 1 });
+ * const r = await browserRunner(model, b);
+ * const p = await r.prepare(1);
+ * const { times } = await p.time!({ warmup: 10, iterations: 100 });
+ */
+export async function browserRunner(model: tfl.LayersModel, session: BrowserSession): Promise<Runner> {
+  const id = await session.load(await webModelOf(model));
+  const sample = model.inputs[0]!.shape.slice(1) as number[];
+  const shapeAt = (b: number): number[] => [b, ...sample];
+  return {
+    runtime: 'browser',
+    inputShape: shapeAt,
+    async prepare(batch, seed = 1) {
+      const key = await session.prepare(id, batch, seed);
+      return {
+        run: () => session.predict(key, id),
+        time: (o) => {
+          const warmup = o.warmup ?? 5;
+          return session.time(key, id, { warmup, maxWarmup: Math.max(warmup, o.maxWarmup ?? Math.max(20 * warmup, 50)), iterations: o.iterations ?? 50, tolerance: o.tolerance ?? 0.05 });
+        },
+        dispose: () => {},
+      };
+    },
+    release: () => session.unload(id),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { latencyStats, percentile, timeRuns } from './stats.ts';
+import { latencyStats, percentile, timeRuns, trimmedMean, warmUpWith } from './stats.ts';
 
 test('percentiles interpolate between ranks as numpy does', () => {
   const s = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -24,10 +24,38 @@ test('timeRuns runs warm-up then timed iterations, each timed around the awaited
   let calls = 0;
   const ms = await timeRuns(async () => {
     calls++;
-    await new Promise((r) => setTimeout(r, 2));
-  }, { warmup: 2, iterations: 3 });
+    await new Promise((r) => setTimeout(r, 6));
+  }, { warmup: 2, maxWarmup: 2, iterations: 3 });
   assert.equal(calls, 5);
   assert.equal(ms.length, 3);
-  // setTimeout(2) resolves no sooner than ~2 ms: the await is inside the timed region
-  for (const t of ms) assert.ok(t >= 1.5, `${t} ms`);
+  // setTimeout(6) resolves no sooner than ~5 ms (Node's timers may fire up to 1 ms early): the
+  // await is inside the timed region, where an untimed await would read ~0 ms
+  for (const t of ms) assert.ok(t >= 4.5, `${t} ms`);
+});
+
+test('latency stats: the interquartile mean ignores a burst, the spread is the relative IQR', () => {
+  assert.equal(trimmedMean([1, 2, 3, 4, 100]), 3);
+  assert.equal(trimmedMean([1, 2, 3, 4, 5, 6, 7, 1000]), 4.5);
+  assert.equal(trimmedMean([7]), 7);
+  const s = latencyStats([10, 10, 10, 10, 11, 11, 11, 11, 500], 1);
+  // p25 10, p50 11, p75 11: spread 100 · 1 / 11
+  assert.ok(Math.abs(s.spreadPct - 100 / 11) < 1e-9, String(s.spreadPct));
+  assert.ok(s.trimmedMeanMs > 10 && s.trimmedMeanMs < 11, String(s.trimmedMeanMs));
+});
+
+test('warm-up goes on until two successive chunks agree, within its bounds', async () => {
+  const scripted = (seq: number[]) => {
+    let i = 0;
+    return async () => seq[Math.min(i++, seq.length - 1)]!;
+  };
+  // a model that speeds up over its first 9 runs: chunk medians 20, 9, 5, 5 -> steady after 12 runs
+  const slowStart = [20, 20, 20, 9, 9, 9, 5, 5, 5, 5, 5, 5, 5, 5, 5];
+  assert.equal(await warmUpWith(scripted(slowStart), { warmup: 3 }), 12);
+  // never steady: stops at maxWarmup
+  const alternating = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 3) % 2 ? 1 : 2));
+  assert.equal(await warmUpWith(scripted(alternating), { warmup: 3, maxWarmup: 30 }), 30);
+  // steady from the start: the minimum, rounded up to whole chunks
+  assert.equal(await warmUpWith(scripted([4]), { warmup: 10 }), 20);
+  // within tolerance counts as agreement
+  assert.equal(await warmUpWith(scripted([10, 10, 10, 10.4, 10.4, 10.4]), { warmup: 3, tolerance: 0.05 }), 6);
 });

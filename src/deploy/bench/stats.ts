@@ -9,14 +9,28 @@ export interface LatencyStats {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Mean of the runs between the 25th and 75th percentiles: robust to the bursts other processes add, steadier than the median. */
+  trimmedMeanMs: number;
+  /** Spread of the runs: `100 · (p75 − p25) / p50`, in percent. */
+  spreadPct: number;
+  /** Untimed runs made before timing (until steady, see {@link TimingOptions}). */
+  warmupRuns?: number;
   /** Samples per second at the mean latency: `batch / (meanMs / 1000)`. */
   throughput: number;
 }
 
 /** Options of {@link timeRuns}. */
 export interface TimingOptions {
-  /** Untimed runs first (JIT, weight upload, allocator, caches). Default 5. */
+  /**
+   * Untimed runs first (JIT, weight upload, allocator, caches), at least; default 5. Warm-up
+   * then goes on in chunks until two successive chunk medians agree within `tolerance`, up to
+   * `maxWarmup` runs: a model is timed once it runs steadily, not after a fixed guess.
+   */
   warmup?: number;
+  /** Most untimed runs; default `max(20 · warmup, 50)`. Set it to `warmup` for a fixed warm-up. */
+  maxWarmup?: number;
+  /** Relative agreement of two warm-up chunks that counts as steady; default 0.05. */
+  tolerance?: number;
   /** Timed runs. Default 50. */
   iterations?: number;
 }
@@ -45,36 +59,98 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function latencyStats(ms: readonly number[], batch: number): LatencyStats {
   const s = [...ms].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+  const p50 = percentile(s, 50);
   return {
     batch,
     iterations: s.length,
     meanMs: mean,
     minMs: s[0] ?? NaN,
-    p50Ms: percentile(s, 50),
+    p50Ms: p50,
     p95Ms: percentile(s, 95),
     p99Ms: percentile(s, 99),
     maxMs: s[s.length - 1] ?? NaN,
+    trimmedMeanMs: trimmedMean(s),
+    spreadPct: (100 * (percentile(s, 75) - percentile(s, 25))) / p50,
     throughput: batch / (mean / 1000),
   };
 }
 
 /**
- * Runs `fn` `warmup` times untimed, then `iterations` times, each timed with
- * `process.hrtime.bigint()` around the awaited call: `fn` must finish its work before it
+ * The interquartile mean of sorted values: the mean of those between the 25th and 75th
+ * percentiles (at least the median). What one round of timed runs is summed up by: it keeps
+ * more of the data than the median (less jitter between rounds) and none of the tail that
+ * other processes add on a shared machine.
+ *
+ * @example
+ * trimmedMean([1, 2, 3, 4, 100]); // 3
+ */
+export function trimmedMean(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const lo = Math.floor(n / 4);
+  const hi = Math.max(lo + 1, n - Math.floor(n / 4));
+  const mid = sorted.slice(lo, hi);
+  return mid.reduce((a, b) => a + b, 0) / mid.length;
+}
+
+function median(xs: readonly number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 50);
+}
+
+async function once(fn: () => unknown): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/**
+ * Warms `fn` up until it runs steadily: chunks of runs until two successive chunk medians agree
+ * within `tolerance` (at least `warmup` runs, at most `maxWarmup`). Returns the runs made.
+ *
+ * @example
+ * await warmUp(() => p.run(), { warmup: 10 }); // 30
+ */
+export function warmUp(fn: () => unknown, opts: TimingOptions = {}): Promise<number> {
+  return warmUpWith(() => once(fn), opts);
+}
+
+/**
+ * {@link warmUp} over any measurement: `measure` makes one run and returns its time. The rule
+ * in one place, for Node's timers and (mirrored in the page's script) the browser's.
+ *
+ * @example
+ * const seq = [9, 9, 9, 5, 5, 5, 5, 5, 5]; let i = 0;
+ * await warmUpWith(async () => seq[i++]!, { warmup: 3 }); // 9: chunk medians 9, 5, 5
+ */
+export async function warmUpWith(measure: () => Promise<number>, opts: TimingOptions = {}): Promise<number> {
+  const min = opts.warmup ?? 5;
+  const max = Math.max(min, opts.maxWarmup ?? Math.max(20 * min, 50));
+  const tol = opts.tolerance ?? 0.05;
+  const chunk = Math.max(3, Math.min(20, min));
+  let done = 0;
+  let prev = Infinity;
+  while (done < max) {
+    const c: number[] = [];
+    for (let i = 0; i < Math.min(chunk, max - done); i++) c.push(await measure());
+    done += c.length;
+    const med = median(c);
+    if (done >= min && Math.abs(med - prev) <= tol * Math.min(med, prev)) break;
+    prev = med;
+  }
+  return done;
+}
+
+/**
+ * Warms `fn` up until steady (see {@link warmUp}), then runs it `iterations` times, each timed
+ * with `process.hrtime.bigint()` around the awaited call: `fn` must finish its work before it
  * resolves (read the output back: TF.js runs lazily).
  *
  * @example
  * const ms = await timeRuns(() => { const y = model.predict(x) as tf.Tensor; y.dataSync(); y.dispose(); }, { iterations: 100 });
  */
 export async function timeRuns(fn: () => unknown, opts: TimingOptions = {}): Promise<number[]> {
-  const warmup = opts.warmup ?? 5;
-  const iterations = opts.iterations ?? 50;
-  for (let i = 0; i < warmup; i++) await fn();
+  await warmUp(fn, opts);
   const out: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
+  for (let i = 0; i < (opts.iterations ?? 50); i++) out.push(await once(fn));
   return out;
 }

@@ -58,22 +58,29 @@ export function summarizeErrors(rows: readonly Pick<PredictionRow, 'errorPct'>[]
 
 /**
  * Predicts each model's batch-1 latency from the table and measures it on the table's runtime
- * and thread count (see `measureLatency`: medians over interleaved rounds).
+ * and thread count (see `measureModels`: interleaved rounds), twice, one full pass after the
+ * other: the error is against the second pass, and `noise` is the first pass against the second,
+ * the floor under any predictor's error on this machine now.
  *
  * @example
- * const { rows, summary } = await comparePredictions(models, readLatencyTable('table.json'));
+ * const { rows, summary, noise } = await comparePredictions(models, readLatencyTable('table.json'));
  * summary.within10; // 0.92
+ * noise.within10; // 0.95
  */
 export async function comparePredictions(
   models: readonly NamedModel[],
   table: LatencyTable,
   opts: Omit<ProfileOptions, 'runtime' | 'threads'> = {},
-): Promise<{ rows: PredictionRow[]; summary: ErrorSummary }> {
-  const measured = await measureLatency(models.map((m) => m.model ?? m.spec), { ...opts, runtime: table.runtime, threads: table.threads });
+): Promise<{ rows: PredictionRow[]; summary: ErrorSummary; noise: ErrorSummary }> {
+  const list = models.map((m) => m.model ?? m.spec);
+  const o = { ...opts, runtime: table.runtime, threads: table.threads };
+  const first = await measureLatency(list, o);
+  const measured = await measureLatency(list, o);
   const rows = models.map((m, i): PredictionRow => {
     const p = predictLatency(m.spec, table);
     const ms = measured[i]!;
     return { name: m.name, predictedMs: p.ms, measuredMs: ms, errorPct: (100 * (p.ms - ms)) / ms, missing: p.missing };
   });
-  return { rows, summary: summarizeErrors(rows) };
+  const noise = summarizeErrors(first.map((f, i) => ({ errorPct: (100 * (f - measured[i]!)) / measured[i]! })));
+  return { rows, summary: summarizeErrors(rows), noise };
 }

@@ -8,10 +8,10 @@
  * const table = await profileDevice(randomSpecs(30, 1), { runtime: 'onnx', threads: 1 });
  * // predict with models/latency: predictLatency(spec, table).ms
  */
-export { measureLatency, profileDevice, specRunner } from './profile.ts';
-export type { ProfileDeviceOptions, ProfileOptions } from './profile.ts';
+export { measureLatency, measureModels, profileDevice, specRunner } from './profile.ts';
+export type { Measured, ProfileDeviceOptions, ProfileOptions } from './profile.ts';
 export { comparePredictions, summarizeErrors } from './compare.ts';
 export type { ErrorSummary, NamedModel, PredictionRow } from './compare.ts';
-export { randomSpecs, readSpecSource, specsFromSpace } from './sources.ts';
+export { randomMlpSpecs, randomSpecs, readSpecSource, specsFromSpace } from './sources.ts';
 export { collectModels } from './models.ts';
 export type { SpecSourceOptions } from './sources.ts';

@@ -4,10 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/fs.ts';
-import { comparePredictions } from './compare.ts';
-import { profileDevice } from './profile.ts';
-import { randomSpecs, readSpecSource } from './sources.ts';
-import { blockInstances, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
+import { comparePredictions, summarizeErrors } from './compare.ts';
+import { measureLatency, profileDevice } from './profile.ts';
+import { randomMlpSpecs, randomSpecs, readSpecSource } from './sources.ts';
+import { costOfResolved } from '../../models/index.ts';
+import { blockInstances, fitKernelModel, fitNonNegative, predictKernelMs, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
 
 const quick = { threads: 1, warmup: 1, iterations: 5 };
 
@@ -28,7 +29,31 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
   }
   const { rows, summary } = await comparePredictions(specs.map((spec, i) => ({ name: `m${i}`, spec })), back, { warmup: 1, iterations: 5 });
   assert.equal(summary.n, 3);
-  for (const r of rows) assert.ok(Math.abs(r.errorPct - (100 * (r.predictedMs - r.measuredMs)) / r.measuredMs) < 1e-9);
+  assert.deepEqual(rows.map((r) => r.name), ['m0', 'm1', 'm2']);
+});
+
+/**
+ * One real measurement: the kernel model fitted on models timed on onnxruntime predicts
+ * held-out ones (both spaces) better than latency ∝ MACs fitted on the same timings. On a
+ * 2-core machine shared with other jobs the timings themselves move by 10-20%, so the bound is
+ * generous; a predictor that ignored dispatch or fusion costs loses to the baseline here.
+ */
+test('on onnxruntime, the kernel model beats MACs-proportional on held-out models', async () => {
+  const train = [...randomSpecs(24, 31), ...randomMlpSpecs(16, 32)];
+  const held = [...randomSpecs(12, 33), ...randomMlpSpecs(12, 34)];
+  const opts = { runtime: 'onnx', threads: 1, warmup: 3, iterations: 10, rounds: 3 } as const;
+  const ms = await measureLatency([...train, ...held], opts);
+  const trainMs = ms.slice(0, train.length);
+  const heldMs = ms.slice(train.length);
+  const km = fitKernelModel(train, trainMs, 'onnx');
+  const err = (p: number[]) => summarizeErrors(p.map((v, i) => ({ errorPct: (100 * (v - heldMs[i]!)) / heldMs[i]! })));
+  const kernel = err(held.map((s) => predictKernelMs(s, km)));
+  const [a, b] = fitNonNegative(train.map((s) => [1, costOfResolved(s).macs]), trainMs);
+  const macs = err(held.map((s) => a! + b! * costOfResolved(s).macs));
+  // measured when written, on the shared machine at load 17: kernel |error| median 10%, p90 33%; MACs 23%, 55%
+  const why = `kernel model median ${kernel.medianAbsPct.toFixed(1)}%, p90 ${kernel.p90AbsPct.toFixed(1)}%; MACs-proportional ${macs.medianAbsPct.toFixed(1)}%, ${macs.p90AbsPct.toFixed(1)}%`;
+  assert.ok(kernel.medianAbsPct < 30, why);
+  assert.ok(kernel.medianAbsPct + kernel.p90AbsPct < macs.medianAbsPct + macs.p90AbsPct, why);
 });
 
 test('spec sources: a search space is sampled into distinct valid specs; a list is read as is', () => {

@@ -5,8 +5,9 @@ import { engineInfo, initEngine } from '../../engine/index.ts';
 import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
 import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
-import { onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
-import { blockInstances, emptyOf, features, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, type BlockInstance, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
+import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
+import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
+import { blockInstances, emptyOf, features, fitEmpty, fitKernelModel, fitKinds, fitKindScales, fitOverhead, kindSums, predictKernelMs, whereWorst, type BlockInstance, type KernelModel, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
 
 /** Options of {@link profileDevice} and {@link measureLatency}. */
 export interface ProfileOptions {
@@ -18,13 +19,16 @@ export interface ProfileOptions {
   /** Timed runs per model; default 100 (MNIST-sized models run in 0.01–1 ms). */
   iterations?: number;
   /**
-   * What one model's latency is: the `median` of the timed runs (default), or the `min`, which
-   * ignores everything other processes add but also rewards a lucky run (on a busy 2-core
-   * machine the median varied 9–13% between repeats, the min 19–24%).
+   * What one round of a model's timed runs comes to: the interquartile mean (`trimmed`,
+   * default: the mean of the runs between the 25th and 75th percentiles), the `median`, or the
+   * `min`, which ignores everything other processes add but also rewards a lucky run (on a busy
+   * 2-core machine the median varied 9–13% between repeats, the min 19–24%).
    */
-  statistic?: 'median' | 'min';
-  /** Passes over the models (see {@link measureLatency}); default 3. */
+  statistic?: 'trimmed' | 'median' | 'min';
+  /** Passes over the models (see {@link measureModels}); default 3. */
   rounds?: number;
+  /** For `browser`: which Chromium (a DevTools endpoint, or the binary to start). */
+  browser?: Omit<BrowserOptions, 'threads'>;
   reporter?: Reporter;
 }
 
@@ -35,16 +39,26 @@ export interface ProfileDeviceOptions extends ProfileOptions {
    * fewer than 2 per block kind); default: up to 16 of the profiled specs, spread over the list.
    */
   calibration?: readonly ResolvedModelSpec[];
+  /**
+   * Whole models (drawn from `specs`) the kernel latency model is fitted on; default 96, 0 for
+   * none (then predictions are block sums). Half are spread over the list; the rest are chosen
+   * in two adaptive rounds next to the models the fit misses most (see `whereWorst`).
+   */
+  kernelModels?: number;
+  /** Where the kernel model's training models are drawn from; default `specs`. */
+  kernelPool?: readonly ResolvedModelSpec[];
+  /** Called with the whole models the kernel model was fitted on and their latencies (to fit baselines on the same data). */
+  onKernelData?: (specs: readonly ResolvedModelSpec[], ms: readonly number[]) => void;
 }
 
 /**
  * A runner for a spec on a runtime (random weights: latency does not depend on their values).
- * The caller releases it.
+ * `browser` needs an open session (see `openBrowser`). The caller releases it.
  *
  * @example
  * const r = await specRunner(spec, 'onnx', 1);
  */
-export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runtime: RuntimeName, threads: number): Promise<{ runner: Runner; release: () => Promise<void> }> {
+export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runtime: RuntimeName, threads: number, session?: BrowserSession): Promise<{ runner: Runner; release: () => Promise<void> }> {
   const model = 'blocks' in spec ? buildResolved(spec, 1) : spec;
   const owned = model !== spec;
   if (runtime === 'tfjs-wasm') {
@@ -52,6 +66,11 @@ export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runt
     return { runner, release: async () => { if (owned) model.dispose(); } };
   }
   try {
+    if (runtime === 'browser') {
+      if (!session) throw new Error('specRunner: the browser runtime needs an open session');
+      const runner = await browserRunner(model, session);
+      return { runner, release: () => runner.release() };
+    }
     const runner = await onnxRunner(await onnxBytesOf(model), model.name, threads);
     return { runner, release: () => runner.release() };
   } finally {
@@ -60,45 +79,73 @@ export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runt
 }
 
 async function ready(runtime: RuntimeName, threads: number): Promise<void> {
-  // TF.js builds the models for both runtimes; only tfjs-wasm needs wasm with these threads.
+  // TF.js builds the models for every runtime; only tfjs-wasm needs wasm with these threads.
   const info = engineInfo();
-  if (runtime === 'onnx' ? info !== undefined : info?.backend === 'wasm' && info.threads === threads) return;
+  if (runtime !== 'tfjs-wasm' ? info !== undefined : info?.backend === 'wasm' && info.threads === threads) return;
   await initEngine({ backend: 'wasm', threads: runtime === 'tfjs-wasm' ? threads : 1 });
 }
 
+/** Each model's latency and how much it moved between rounds. */
+export interface Measured {
+  /** Batch-1 latency per model, ms: the median over rounds of each round's statistic. */
+  ms: number[];
+  /** Per model, `100 · (max − min) / median` of the rounds' statistics: the spread of the figure. */
+  spreadPct: number[];
+}
+
 /**
- * Batch-1 latency (ms) of each model on a runtime. All models are opened first, then timed in
- * `rounds` passes over the whole list; a model's latency is the median over the rounds of each
- * round's median (or min) run. Interleaving spreads a burst of load from other processes over
- * many models instead of inflating one.
+ * Batch-1 latency (ms) of each model on a runtime: {@link measureModels}' figures.
  *
  * @example
  * const [ms] = await measureLatency([spec], { runtime: 'onnx' });
  */
 export async function measureLatency(models: readonly (ResolvedModelSpec | tfl.LayersModel)[], opts: ProfileOptions): Promise<number[]> {
+  return (await measureModels(models, opts)).ms;
+}
+
+/**
+ * Batch-1 latency of each model on a runtime, as steadily as the machine allows: all models
+ * are opened first, each warmed up until it runs steadily, then timed in `rounds` passes over
+ * the whole list (interleaving spreads a burst of load from other processes over many models
+ * instead of inflating one); each round is summed up by the interquartile mean of its runs
+ * (or their median or min), and a model's figure is the median over rounds. Timing runs on the
+ * calling thread with the runtime's threads (default 1); pinning the process to one core
+ * (`taskset -c 1 …` on Linux) steadies it further.
+ *
+ * @example
+ * const { ms, spreadPct } = await measureModels([spec], { runtime: 'onnx' });
+ */
+export async function measureModels(models: readonly (ResolvedModelSpec | tfl.LayersModel)[], opts: ProfileOptions): Promise<Measured> {
   const runtime = runtimeName(opts.runtime);
   const threads = opts.threads ?? 1;
   const rounds = opts.rounds ?? 3;
   await ready(runtime, threads);
+  const session = runtime === 'browser' ? await openBrowser({ ...opts.browser, threads }) : undefined;
   const open: { run: PreparedRun; release: () => Promise<void> }[] = [];
   try {
     for (const m of models) {
-      const { runner, release } = await specRunner(m, runtime, threads);
-      const run = runner.prepare(1);
-      open.push({ run, release: async () => { run.dispose(); await release(); } });
+      const { runner, release } = await specRunner(m, runtime, threads, session);
+      const run = await runner.prepare(1);
+      open.push({ run, release: async () => { await run.dispose(); await release(); } });
     }
     const per: number[][] = models.map(() => []);
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < open.length; i++) {
         const p = open[i]!.run;
-        const ms = await timeRuns(() => p.run(), { warmup: r === 0 ? (opts.warmup ?? 10) : 2, iterations: opts.iterations ?? 100 });
+        // The first round warms each model until steady; later rounds only re-touch its caches.
+        const timing = { warmup: r === 0 ? (opts.warmup ?? 10) : 2, ...(r === 0 ? {} : { maxWarmup: 2 }), iterations: opts.iterations ?? 100 };
+        const ms = p.time ? (await p.time(timing)).times : await timeRuns(() => p.run(), timing);
         const s = latencyStats(ms, 1);
-        per[i]!.push(opts.statistic === 'min' ? s.minMs : s.p50Ms);
+        const stat = opts.statistic ?? 'trimmed';
+        per[i]!.push(stat === 'min' ? s.minMs : stat === 'median' ? s.p50Ms : s.trimmedMeanMs);
       }
     }
-    return per.map((v) => percentile([...v].sort((a, b) => a - b), 50));
+    const sorted = per.map((v) => [...v].sort((a, b) => a - b));
+    const ms = sorted.map((v) => percentile(v, 50));
+    return { ms, spreadPct: sorted.map((v, i) => (100 * (v.at(-1)! - v[0]!)) / ms[i]!) };
   } finally {
     for (const o of open) await o.release();
+    await session?.close();
   }
 }
 
@@ -165,7 +212,40 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
     const ks = Object.entries(table.kindScales).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
     opts.reporter?.({ event: 'info', message: `calibrated on ${calib.length} models: scale ${table.scale.toFixed(3)}${ks ? ` (${ks})` : ''}, overhead ${table.overheadMs.toFixed(3)} ms` });
   }
+  const kpool = opts.kernelPool ?? specs;
+  const budget = Math.min(opts.kernelModels ?? 96, kpool.length);
+  if (budget >= 8) table.kernels = await fitKernelsAdaptively(kpool, calib, measured, budget, runtime, opts);
   return table;
+}
+
+/**
+ * Fits the kernel model: the calibration models plus half the budget spread over `specs`,
+ * then two rounds that each measure a quarter of the budget next to the worst-fitted models.
+ */
+async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: readonly ResolvedModelSpec[], calibMs: readonly number[], budget: number, runtime: RuntimeName, opts: ProfileDeviceOptions): Promise<KernelModel> {
+  const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
+  const have = new Set(calib.map(key));
+  const train = [...calib];
+  const ms = [...calibMs];
+  const first = spread(specs.filter((s) => !have.has(key(s))), Math.ceil(budget / 2));
+  const add = async (more: readonly ResolvedModelSpec[]): Promise<void> => {
+    if (more.length === 0) return;
+    const t = await measureLatency(more, opts);
+    for (const s of more) have.add(key(s));
+    train.push(...more);
+    ms.push(...t);
+  };
+  await add(first);
+  let km = fitKernelModel(train, ms, runtime);
+  for (let round = 0; round < 2; round++) {
+    const pool = specs.filter((s) => !have.has(key(s)));
+    const errs = train.map((s, i) => Math.abs(predictKernelMs(s, km) / ms[i]! - 1) * 100);
+    await add(whereWorst(pool, train, errs, Math.ceil(budget / 4), runtime).map((i) => pool[i]!));
+    km = fitKernelModel(train, ms, runtime);
+  }
+  opts.onKernelData?.(train, ms);
+  opts.reporter?.({ event: 'info', message: `kernel model fitted on ${km.n} models: |error| median ${km.fitMedianAbsPct.toFixed(1)}%, p90 ${km.fitP90AbsPct.toFixed(1)}% (in sample)` });
+  return km;
 }
 
 function outputShape(s: ResolvedModelSpec): number[] {

@@ -114,3 +114,30 @@ export function randomSpecs(count: number, seed: number, opts: SpecSourceOptions
   }
   return out;
 }
+
+/**
+ * `count` random MLP specs (the second space the predictor is checked on): a flatten, 1–4
+ * dense layers of 16–1024 units with varied activations, an optional batchnorm or dropout, and
+ * the classifier head, for a [28, 28, 1] input.
+ *
+ * @example
+ * randomMlpSpecs(24, 7)[0].blocks[0].type; // 'flatten'
+ */
+export function randomMlpSpecs(count: number, seed: number, opts: SpecSourceOptions = {}): ResolvedModelSpec[] {
+  const rng = new Rng(seed);
+  const pick = <T>(a: readonly T[]): T => a[rng.int(0, a.length - 1)]!;
+  const out: ResolvedModelSpec[] = [];
+  while (out.length < count) {
+    const blocks: BlockSpec[] = [{ type: 'flatten' }];
+    const depth = rng.int(1, 4);
+    for (let i = 0; i < depth; i++) {
+      blocks.push({ type: 'dense', units: pick([16, 32, 64, 128, 256, 512, 1024]), activation: pick(['relu', 'relu6', 'sigmoid', 'tanh', 'swish', 'hswish'] as const) });
+      const extra = pick(['none', 'none', 'batchnorm', 'dropout'] as const);
+      if (extra === 'batchnorm') blocks.push({ type: 'batchnorm' });
+      else if (extra === 'dropout') blocks.push({ type: 'dropout', rate: 0.2 });
+    }
+    blocks.push({ type: 'dense', units: opts.numClasses ?? 10 });
+    out.push(complete({ input: [...(opts.inputShape ?? [28, 28, 1])], blocks }, opts, `random MLP ${out.length}`));
+  }
+  return out;
+}

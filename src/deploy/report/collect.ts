@@ -5,7 +5,7 @@ import { initEngine } from '../../engine/index.ts';
 import type { Normalization } from '../../data/index.ts';
 import { costOfResolved, describeModel, METADATA_KEY, specFromModel } from '../../models/index.ts';
 import type { ResolvedModelSpec } from '../../models/index.ts';
-import { runtimeName, RUNTIMES, type RuntimeName } from '../bench/runners.ts';
+import { NODE_RUNTIMES, runtimeName, type RuntimeName } from '../bench/runners.ts';
 import { loadModelFolder } from '../onnx/job.ts';
 import { classifyInput, modelDirOf, reportInputError, type FoundModel, type ReportInput } from './inputs.ts';
 import { evaluateOn, exportedFiles, measureLatencies, runDataSource, runMetricsAccuracy, TestSets, type DataSource } from './measure.ts';
@@ -15,7 +15,7 @@ import type { ReportData, ReportModel, ReportStudy, ReportSummary } from './type
 
 /** Options of {@link collectReport}. */
 export interface CollectOptions {
-  /** Runtimes to time on (default onnx and tfjs-wasm); `BENCH_RUNTIME` for an unknown one. */
+  /** Runtimes to time on (default onnx and tfjs-wasm; `browser` on request); `BENCH_RUNTIME` for an unknown one. */
   runtimes?: readonly string[];
   /** Measure latency (default true). */
   latency?: boolean;
@@ -65,7 +65,7 @@ interface Meta {
  */
 export async function collectReport(inputs: readonly ReportInput[], opts: CollectOptions = {}): Promise<ReportData> {
   const report = opts.reporter ?? silentReporter;
-  const runtimes: RuntimeName[] = [...new Set((opts.runtimes ?? RUNTIMES).map((r) => runtimeName(r, '--runtime')))];
+  const runtimes: RuntimeName[] = [...new Set((opts.runtimes ?? NODE_RUNTIMES).map((r) => runtimeName(r, '--runtime')))];
   const measure = opts.latency ?? true;
   const warmup = opts.warmup ?? 20;
   const iterations = opts.iterations ?? 100;

@@ -50,7 +50,7 @@ export function renderHtml(data: ReportData): string {
   parts.push('<h2>Teacher against students</h2>');
   parts.push(table(data));
   const how = data.latency
-    ? `Latency: batch 1, ${data.latency.warmup} warm-up runs then ${data.latency.iterations} timed, ${data.latency.threads} thread(s), measured when the report was made (onnx: the fp32 ONNX export in onnxruntime-node; tfjs-wasm: TF.js on the wasm backend).`
+    ? `Latency: batch 1, ${data.latency.warmup} warm-up runs then ${data.latency.iterations} timed, ${data.latency.threads} thread(s), measured when the report was made (onnx: the fp32 ONNX export in onnxruntime-node; tfjs-wasm: TF.js on the wasm backend; browser: TF.js wasm inside headless Chromium).`
     : 'Latency not measured (--no-latency).';
   parts.push(`<p class="meta">${escapeHtml(`Sizes: weights from each model's spec (int8: one byte per conv/dense weight, biases and others at 4). ${how}`)}</p>`);
   if (data.study) {

@@ -41,7 +41,9 @@ test('every test of the native backend takes its skip from nativeSkip, none deci
     const name = relative(SRC, file);
     // a skip computed from the addon (the old pattern) would skip silently in CI
     assert.doesNotMatch(text, /(addon|loadNativeAddon\(\)) \? (false|test)\b|nativeUnavailableReason/, `${name} decides its own native skip; use nativeSkip() from engine/native/testing.ts`);
-    if (/backend: 'native'|backend === 'native'|nativeVsCpu|nativeKernels\(/.test(text)) {
+    // what runs native kernels: the engine started on native, a backend list holding it, the
+    // comparisons (not a mere 'native' in an event a test makes up or an assertion on `auto`)
+    if (/initEngine\(\{ backend: 'native'|'native'\]|nativeVsCpu|nativeKernels\(/.test(text)) {
       assert.match(text, /native\/testing\.ts'|'\.\/testing\.ts'/, `${name} runs native kernels without nativeSkip()`);
       native.push(name);
     }

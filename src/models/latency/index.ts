@@ -1,7 +1,7 @@
 /**
  * The latency predictor's arithmetic: a model's blocks as table keys and features, a per-device
- * table of block latencies, and a model's predicted latency summed from it with a fitted
- * overhead. A prediction from a spec is a cost, as `cost.ts`'s MACs are; measuring the table
+ * table of block latencies, the fused kernels each runtime runs for a spec and the kernel cost
+ * model fitted on them, and a model's predicted latency. A prediction from a spec is a cost, as `cost.ts`'s MACs are; measuring the table
  * (profiling) is `deploy/predict/`.
  *
  * @example
@@ -10,5 +10,9 @@
  */
 export { blockInstances, blockKey, features } from './blocks.ts';
 export type { BlockInstance } from './blocks.ts';
-export { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, predictLatency, readLatencyTable, ridge } from './table.ts';
+export { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, predictBlockSum, predictLatency, readLatencyTable, ridge } from './table.ts';
 export type { KindFit, LatencyTable, Prediction, TableEntry } from './table.ts';
+export { KERNEL_OPS, kernelFeatureNames, kernelFeatures, kernelsOf } from './kernels.ts';
+export type { Kernel, KernelOp, KernelRuntime } from './kernels.ts';
+export { fitKernelModel, fitNonNegative, predictKernelMs, whereWorst } from './kernel-fit.ts';
+export type { KernelModel } from './kernel-fit.ts';

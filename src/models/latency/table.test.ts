@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSpec } from '../index.ts';
 import { blockInstances, blockKey } from './blocks.ts';
-import { emptyOf, fitEmpty, fitKinds, fitOverhead, predictLatency, readLatencyTable, ridge, type LatencyTable, type TableEntry } from './table.ts';
+import { emptyOf, fitEmpty, fitKinds, fitOverhead, predictBlockSum, predictLatency, readLatencyTable, ridge, type LatencyTable, type TableEntry } from './table.ts';
+import { kernelFeatureNames } from './kernels.ts';
 
 const spec = resolveSpec({ input: [8, 8, 1], blocks: [{ type: 'conv2d', filters: 4 }, { type: 'maxpool' }, { type: 'flatten' }] }, { numClasses: 10 });
 const inst = blockInstances(spec);
@@ -67,4 +68,21 @@ test('readLatencyTable: round trip, and a clear error for a file that is not a t
   writeFileSync(join(dir, 'bad.json'), '{"entries": {}}');
   assert.throws(() => readLatencyTable(join(dir, 'bad.json')), { code: 'PREDICT_TABLE' });
   assert.throws(() => readLatencyTable(join(dir, 'none.json')), { code: 'PREDICT_TABLE' });
+  // a kernel model from another feature set is refused, not silently misread
+  writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: ['fixed', 'input'], coef: [1, 2], n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
+  assert.throws(() => readLatencyTable(join(dir, 'old.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /kernel model/.test(e.message));
+});
+
+test('with a kernel model in the table, predictLatency predicts from the fused kernels; the block sum stays the baseline', () => {
+  const entries: Record<string, TableEntry> = {};
+  inst.forEach((b, i) => (entries[b.key] = { type: b.block.type, ms: i + 1, macs: b.macs, elems: 0, params: 0 }));
+  // 0.01 ms per inference, 0.002 ms per conv dispatch, 1e-6 ms per conv MAC; nothing else
+  const names = kernelFeatureNames();
+  const coef = names.map((n) => ({ fixed: 0.01, 'conv.count': 0.002, 'conv.macs': 1e-6 } as Record<string, number>)[n] ?? 0);
+  const t = table(entries, { kernels: { runtime: 'onnx', features: names, coef, n: 10, fitMedianAbsPct: 0, fitP90AbsPct: 0 } });
+  // the spec: conv 8x8x1 -> 4 filters 3x3 (2304 MACs), maxpool, flatten, dense: one conv kernel
+  const p = predictLatency(spec, t);
+  assert.ok(Math.abs(p.ms - (0.01 + 0.002 + 2304e-6)) < 1e-12, String(p.ms));
+  assert.equal(p.blocks.length, 4);
+  assert.ok(Math.abs(predictBlockSum(spec, t) - (2 * 10 + 0.6 + 0.25)) < 1e-12);
 });

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from '../index.ts';
 import { blockInstances, features, type BlockInstance } from './blocks.ts';
+import { predictKernelMs, type KernelModel } from './kernel-fit.ts';
+import { kernelFeatureNames } from './kernels.ts';
+import { ridge } from './linalg.ts';
+
+export { ridge };
 
 /** One profiled block: its latency at batch 1 beyond the cost of an empty model, and its features. */
 export interface TableEntry {
@@ -46,6 +51,11 @@ export interface LatencyTable {
    */
   kindScales: Record<string, number>;
   overheadMs: number;
+  /**
+   * The kernel latency model (fused kernels as the runtime runs them, fitted on whole models):
+   * when present, predictions come from it and the block entries only explain them.
+   */
+  kernels?: KernelModel;
 }
 
 /** A prediction, block by block. */
@@ -57,7 +67,8 @@ export interface Prediction {
 }
 
 /**
- * Predicted batch-1 latency of a model on the table's device: the table's entry for each block
+ * Predicted batch-1 latency of a model on the table's device: from the table's kernel model
+ * when it has one (see `kernelsOf`, `fitKernelModel`); otherwise the table's entry for each block
  * at its input shape (the kind's linear fit in MACs / elements / params where the table has no
  * entry), each times its kind's scale, summed, then `scale · sum + emptyMs[output shape] + overheadMs`.
  *
@@ -72,8 +83,24 @@ export function predictLatency(spec: ModelSpec | ResolvedModelSpec, table: Laten
     const e = table.entries[b.key];
     return e ? { key: b.key, ms: e.ms, source: 'table' as const } : { key: b.key, ms: fitted(b, table), source: 'fit' as const };
   });
-  const sum = blocks.reduce((s, b, i) => s + (table.kindScales?.[instances[i]!.block.type] ?? 1) * b.ms, 0);
-  return { ms: table.scale * sum + emptyOf(instances.at(-1)?.outShape ?? resolved.input, table) + table.overheadMs, blocks, missing: blocks.filter((b) => b.source === 'fit').length };
+  const missing = blocks.filter((b) => b.source === 'fit').length;
+  if (table.kernels) return { ms: Math.max(1e-6, predictKernelMs(resolved, table.kernels)), blocks, missing };
+  return { ms: predictBlockSum(resolved, table), blocks, missing };
+}
+
+/**
+ * The block-sum prediction (the table's entries, scaled per kind, plus the empty model and the
+ * overhead), whatever else the table holds: the baseline the kernel model is compared with.
+ *
+ * @example
+ * predictBlockSum(spec, table); // 0.84
+ */
+export function predictBlockSum(spec: ModelSpec | ResolvedModelSpec, table: LatencyTable): number {
+  const resolved = resolveSpec(spec as ModelSpec);
+  const instances = blockInstances(resolved);
+  const blocks = instances.map((b) => table.entries[b.key]?.ms ?? fitted(b, table));
+  const sum = blocks.reduce((s, ms, i) => s + (table.kindScales?.[instances[i]!.block.type] ?? 1) * ms, 0);
+  return table.scale * sum + emptyOf(instances.at(-1)?.outShape ?? resolved.input, table) + table.overheadMs;
 }
 
 /**
@@ -136,36 +163,6 @@ function fitOne(es: readonly TableEntry[]): KindFit {
   const y = es.map((e) => e.ms);
   const w = ridge(x, y, 1e-3);
   return { coef: w.map((v, j) => v / scales[j]!) as KindFit['coef'], n: es.length };
-}
-
-/**
- * Solves `(XᵀX + λI) w = Xᵀy` (λ not applied to the intercept) by Gaussian elimination.
- *
- * @example
- * ridge([[1, 0], [1, 1], [1, 2]], [1, 3, 5], 0); // [1, 2]
- */
-export function ridge(x: readonly (readonly number[])[], y: readonly number[], lambda: number): number[] {
-  const k = x[0]?.length ?? 0;
-  const a = Array.from({ length: k }, (_, i) => Array.from({ length: k + 1 }, (_, j) => (j === k ? 0 : i === j && i > 0 ? lambda : 0)));
-  x.forEach((r, n) => {
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) a[i]![j]! += r[i]! * r[j]!;
-      a[i]![k]! += r[i]! * y[n]!;
-    }
-  });
-  for (let c = 0; c < k; c++) {
-    let p = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    const d = a[c]![c]!;
-    if (Math.abs(d) < 1e-300) continue;
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = a[r]![c]! / d;
-      for (let j = c; j <= k; j++) a[r]![j]! -= f * a[c]![j]!;
-    }
-  }
-  return a.map((row, i) => (Math.abs(row[i]!) < 1e-300 ? 0 : row[k]! / row[i]!));
 }
 
 /**
@@ -247,6 +244,9 @@ export function readLatencyTable(path: string): LatencyTable {
   }
   if (t?.version !== 1 || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
     throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version 1 with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
+  }
+  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(kernelFeatureNames()))) {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: its kernel model has features [${String(t.kernels.features)}], this version predicts from [${kernelFeatureNames().join(', ')}]`, 'profile the device again with this version of `distillery profile-device`', path);
   }
   return t;
 }
