@@ -38,5 +38,6 @@ export * as study from './study/index.ts';
 export * as onnx from './onnx/index.ts';
 export * as latency from './models/latency/index.ts';
 export * as deploy from './deploy/index.ts';
+export * as compare from './compare/index.ts';
 export { formatSummary, openStore, summarizeStudy } from './store/index.ts';
 export type { Store, StudySummary, TrialRow } from './store/index.ts';

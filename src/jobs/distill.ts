@@ -135,11 +135,12 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
       hooks.dispose();
     }
 
-    const { set } = evalSetOf(data);
+    const { set } = evalSetOf(data, opts.scoreOn);
     const t = await evaluateTeacher(teacher, set, config.cache.batchSize);
     const studentResult = await finishRun(student, {
       out, spec: config.model, data, cost, epochs, evalBatchSize: config.train.evalBatchSize, started, engine, log,
       metadata: { teacher: { name: teacher.name, kind: teacher.kind, hash: teacher.hash }, loss: config.loss },
+      ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}),
     });
     const size = teacherCost(config.teacher, baseDir, dataShape, numClasses);
     return {

@@ -162,9 +162,13 @@ export class MetricsLog {
   }
 }
 
-/** The part of a data set a run is scored on: test, else validation, else train. */
-export function evalSetOf(data: LoadedData): { set: LoadedData['train']; evaluatedOn: TrainResult['evaluatedOn'] } {
-  if (data.test) return { set: data.test, evaluatedOn: 'test' };
+/**
+ * The part of a data set a run is scored on: test, else validation, else train. With `scoreOn:
+ * 'validation'` the test split is left alone (a job inside a comparison, which reads it once at
+ * the end): validation, else train.
+ */
+export function evalSetOf(data: LoadedData, scoreOn: 'test' | 'validation' = 'test'): { set: LoadedData['train']; evaluatedOn: TrainResult['evaluatedOn'] } {
+  if (data.test && scoreOn === 'test') return { set: data.test, evaluatedOn: 'test' };
   if (data.validation) return { set: data.validation, evaluatedOn: 'validation' };
   return { set: data.train, evaluatedOn: 'train' };
 }
@@ -182,6 +186,8 @@ export interface FinishOptions {
   log: MetricsLog;
   /** Extra keys for the saved model's `distillery` metadata (e.g. the teacher it learnt from). */
   metadata?: Record<string, unknown>;
+  /** `validation`: score on the validation split and never read the test split (see {@link evalSetOf}). */
+  scoreOn?: 'test' | 'validation';
 }
 
 /**
@@ -192,7 +198,7 @@ export interface FinishOptions {
  * const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: 1000, started, engine, log });
  */
 export async function finishRun(model: LayersModel, o: FinishOptions): Promise<TrainResult> {
-  const { set, evaluatedOn } = evalSetOf(o.data);
+  const { set, evaluatedOn } = evalSetOf(o.data, o.scoreOn);
   const scores = evaluate(model, set, { batchSize: o.evalBatchSize });
   const modelDir = join(o.out, 'model');
   const train = o.data.train;

@@ -37,6 +37,8 @@ export interface TrainOptions {
   baseDir?: string;
   /** Label for progress output, e.g. 'teacher'. */
   label?: string;
+  /** `validation`: score the trained model on the validation split and leave the test split unread (a comparison reads it once, at its end). */
+  scoreOn?: 'test' | 'validation';
 }
 
 /** Read, override and validate a train config file. */
@@ -82,7 +84,7 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
     ...augmentOption(config.data, data),
     reporter: log.reporter(report, opts.label),
   });
-  const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: config.train.evalBatchSize, started, engine, log });
+  const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: config.train.evalBatchSize, started, engine, log, ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}) });
   model.dispose();
   return result;
 }
