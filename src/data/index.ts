@@ -1,5 +1,5 @@
 /**
- * The data stage: sources (IDX, CSV, NPY, built-in MNIST), Dataset operations, batching,
+ * The data stage: sources (IDX, CSV, NPY, built-in MNIST, audio clips), Dataset operations, batching,
  * augmentation, normalisation, fingerprints and the `data:` config.
  *
  * @example
@@ -34,3 +34,4 @@ export type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from '.
 export { absoluteDataPaths, dataConfigSchema, dataSourceSchema, normalizeSchema, parseDataConfig } from './config.ts';
 export type { LoadedData, LoadOptions } from './load.ts';
 export { fitNormalization, loadData, reshape } from './load.ts';
+export * from './audio/index.ts';

@@ -3,7 +3,10 @@ import { DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Augment } from './augment.ts';
 import { augmentFrom } from './augment.ts';
-import type { DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
+import { mixNoise, timeShift } from './audio/augment.ts';
+import type { AudioSource } from './audio/config.ts';
+import { loadAudio } from './audio/source.ts';
+import type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
 import { parseDataConfig } from './config.ts';
 import { readCsvPart } from './csv.ts';
 import type { Dataset } from './dataset.ts';
@@ -29,6 +32,8 @@ export interface LoadedData {
   readonly fingerprint: string;
   /** The batch augmentation `data.augment` asks for, if any. */
   readonly augment?: Augment;
+  /** For audio sources: the clips' rate and the background noise recordings. */
+  readonly audio?: { readonly sampleRate: number; readonly noise: readonly Float32Array[] };
 }
 
 /** Where relative paths start, and the seed of the validation split. */
@@ -50,6 +55,7 @@ export interface LoadOptions {
  */
 export async function loadData(config: DataConfigInput, opts: LoadOptions): Promise<LoadedData> {
   const cfg = parseDataConfig(config);
+  if (typeof cfg.source !== 'string' && cfg.source.type === 'audio') return loadAudioData(cfg, cfg.source, opts);
   const parts = readSource(cfg.source, opts.baseDir, cfg.limit, cfg.testLimit);
   const numClasses = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? 10 : cfg.source.numClasses;
   const shape = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? undefined : cfg.source.shape;
@@ -115,6 +121,57 @@ export function reshape(ds: Dataset, shape: readonly number[], where = 'data.sou
   return { ...ds, shape: [...shape] };
 }
 
+/**
+ * An audio source: waveforms [n, samples]. A folder brings its own speaker-safe validation
+ * split, so `data.validation` (a random split that would put one speaker on both sides) is
+ * refused for it; manifests are split like any other source.
+ */
+function loadAudioData(cfg: DataConfig, source: AudioSource, opts: LoadOptions): LoadedData {
+  if (source.folder !== undefined && cfg.validation > 0) {
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      'data.validation: an audio folder is split by speaker; a random split would put one speaker in both parts',
+      'remove data.validation and set data.source.validationPercent (or add validation_list.txt)',
+      'data.validation',
+    );
+  }
+  const audio = loadAudio(source, opts.baseDir, cfg.limit, cfg.testLimit);
+  let train = audio.train;
+  let validation = audio.validation;
+  if (cfg.validation > 0) {
+    const s = split(train, cfg.validation, new Rng(opts.seed), { stratify: cfg.stratify });
+    train = s.train;
+    validation = s.validation;
+  }
+  const stats = fitNormalization(train, cfg.normalize);
+  const out = {
+    train: normalizeOwned(train, stats),
+    normalization: stats,
+    ...(validation ? { validation: normalizeOwned(validation, stats) } : {}),
+    ...(audio.test ? { test: normalizeOwned(audio.test, stats) } : {}),
+    audio: { sampleRate: audio.sampleRate, noise: audio.noise },
+  };
+  const augment = audioAugment(cfg.augment, audio.samples, audio.sampleRate, audio.noise);
+  return { ...out, fingerprint: fingerprint(out.train), ...(augment ? { augment } : {}) };
+}
+
+/** Time shift then noise, as TensorFlow's Speech Commands pipeline orders them. */
+function audioAugment(cfg: DataConfig['augment'], samples: number, rate: number, noise: readonly Float32Array[]): Augment | undefined {
+  if (cfg?.shift !== undefined && cfg.shift > 0) {
+    throw new DistilleryError('CONFIG_INVALID', 'data.augment.shift moves images by pixels; audio clips take data.augment.timeShift (seconds)', 'use timeShift: 0.1 for ±100 ms', 'data.augment.shift');
+  }
+  const maxShift = Math.round((cfg?.timeShift ?? 0) * rate);
+  const mix = cfg?.noise;
+  if (mix && noise.length === 0) {
+    throw new DistilleryError('CONFIG_INVALID', 'data.augment.noise: the source has no background noise recordings', 'add _background_noise_/ to the folder (or data.source.noise for a manifest)', 'data.augment.noise');
+  }
+  if (maxShift === 0 && !mix) return undefined;
+  return (batch, _shape, rng) => {
+    if (maxShift > 0) timeShift(batch, samples, maxShift, rng);
+    if (mix) mixNoise(batch, samples, noise, mix, rng);
+  };
+}
+
 function readSource(source: DataSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   if (source === 'mnist' || source.type === 'mnist') {
@@ -130,6 +187,7 @@ function readSource(source: DataSource, baseDir: string, limit?: number, testLim
     const tr = readNpyPart(at(source.train.x), at(source.train.y), limit);
     return source.test ? [tr, readNpyPart(at(source.test.x), at(source.test.y), testLimit)] : [tr];
   }
+  if (source.type === 'audio') throw new Error('internal error: audio sources are read by loadAudioData');
   const csvOpts = (n: number | undefined) => ({ ...(source.label !== undefined ? { label: source.label } : {}), ...(n !== undefined ? { limit: n } : {}) });
   const tr = readCsvPart(at(source.train), csvOpts(limit));
   return source.test ? [tr, readCsvPart(at(source.test), csvOpts(testLimit))] : [tr];
