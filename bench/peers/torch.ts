@@ -128,6 +128,11 @@ export class TorchPeer {
     return this.ask<TorchRound>({ cmd: 'round', name, spec, batch, warmup, steps, seed: 1 });
   }
 
+  /** Trains bench:text's transformer (torch_text.py) with the options of `cmd`; a string on failure. */
+  textRound(cmd: Record<string, number | string>): Promise<TorchRound | string> {
+    return this.ask<TorchRound>({ cmd: 'text_round', ...cmd });
+  }
+
   /** Ends the child. */
   close(): void {
     if (this.exited === undefined) {

@@ -271,7 +271,11 @@ def serve():
             cmd = json.loads(line)
             if cmd['cmd'] == 'quit':
                 break
-            out = info() if cmd['cmd'] == 'info' else train_round(cmd) if cmd['cmd'] == 'round' else {'error': f"unknown cmd {cmd['cmd']}"}
+            if cmd['cmd'] == 'text_round':  # bench:text's transformer (torch_text.py)
+                from torch_text import text_round
+                out = text_round(cmd)
+            else:
+                out = info() if cmd['cmd'] == 'info' else train_round(cmd) if cmd['cmd'] == 'round' else {'error': f"unknown cmd {cmd['cmd']}"}
         except Exception as e:  # the caller shows it; the peer stays up for the next command
             out = {'error': f'{type(e).__name__}: {e}'}
         sys.stdout.write(json.dumps(out) + '\n')

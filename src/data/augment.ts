@@ -64,7 +64,7 @@ export function shiftAugment(batch: Batch, shape: readonly number[], maxShift: n
  * @example
  * const aug = augmentFrom({ shift: 2 }); // (batch, shape, rng) => shiftAugment(batch, shape, 2, rng)
  */
-export function augmentFrom(cfg: { readonly shift?: number } | undefined): Augment | undefined {
+export function augmentFrom(cfg: { readonly shift?: number | undefined } | undefined): Augment | undefined {
   const shift = cfg?.shift ?? 0;
   if (shift <= 0) return undefined;
   return (batch, shape, rng) => shiftAugment(batch, shape, shift, rng);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isAbsolute, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { buildTokenizerSchema } from '../tokenizers/build.ts';
+import { audioSourceSchema } from './audio/config.ts';
 
 const file = z.string().min(1);
 const shape = z.array(z.number().int().positive()).min(1);
@@ -15,9 +16,9 @@ const common = {
 const idxPart = z.object({ images: file, labels: file }).strict();
 const npyPart = z.object({ x: file, y: file }).strict();
 
-/** `data.source`: the built-in MNIST or spam corpus, or the user's IDX, CSV or NPY files, or texts (a table or a folder per class). */
+/** `data.source`: the built-in MNIST or spam corpus, or the user's IDX, CSV or NPY files, audio clips, or texts (a table or a folder per class). */
 export const dataSourceSchema = z.union([
-  z.enum(['mnist', 'spam'], { error: 'expected "mnist", "spam" or an object with type: mnist | spam | idx | csv | npy | text | text-folder' }),
+  z.enum(['mnist', 'spam'], { error: 'expected "mnist", "spam" or an object with type: mnist | spam | idx | csv | npy | audio | text | text-folder' }),
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('mnist') }).strict(),
     z.object({ type: z.literal('spam') }).strict(),
@@ -49,8 +50,29 @@ export const dataSourceSchema = z.union([
       })
       .strict(),
     z.object({ type: z.literal('npy'), train: npyPart, test: npyPart.optional(), ...common }).strict(),
+    audioSourceSchema,
   ]),
 ]);
+
+/**
+ * `data.augment`: `shift` jitters images by whole pixels; `timeShift` (seconds, ±) and `noise`
+ * (background noise at a random SNR) are for audio clips (see data/audio/augment.ts).
+ */
+export const augmentSchema = z
+  .object({
+    shift: z.number().int().min(0).max(64).optional(),
+    timeShift: z.number().min(0).max(10).optional(),
+    noise: z
+      .object({
+        /** The chance that a clip gets noise mixed in. */
+        probability: z.number().min(0).max(1).default(0.8),
+        /** The signal-to-noise ratio in dB, drawn uniformly from [min, max]. */
+        snr: z.tuple([z.number(), z.number()]).default([0, 20]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const stat = z.union([z.number(), z.array(z.number()).min(1)]);
 
@@ -100,7 +122,7 @@ export const dataConfigSchema = z
     /** Keep class proportions in the validation split. */
     stratify: z.boolean().default(true),
     normalize: normalizeSchema.default('none'),
-    augment: z.object({ shift: z.number().int().min(0).max(64) }).strict().optional(),
+    augment: augmentSchema.optional(),
     /** How texts become token ids (text sources only). */
     text: textConfigSchema.optional(),
   })
@@ -179,6 +201,10 @@ export function absoluteDataPaths(cfg: DataConfig, baseDir: string): DataConfig 
   if (s.type === 'idx') {
     const part = (p: { images: string; labels: string }) => ({ images: at(p.images), labels: at(p.labels) });
     return { ...cfg, source: { ...s, train: part(s.train), ...(s.test !== undefined ? { test: part(s.test) } : {}) } };
+  }
+  if (s.type === 'audio') {
+    const opt = (k: 'folder' | 'manifest' | 'test' | 'noise') => (s[k] !== undefined ? { [k]: at(s[k]) } : {});
+    return { ...cfg, source: { ...s, ...opt('folder'), ...opt('manifest'), ...opt('test'), ...opt('noise') } };
   }
   const part = (p: { x: string; y: string }) => ({ x: at(p.x), y: at(p.y) });
   return { ...cfg, source: { ...s, train: part(s.train), ...(s.test !== undefined ? { test: part(s.test) } : {}) } };

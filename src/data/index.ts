@@ -1,5 +1,5 @@
 /**
- * The data stage: sources (IDX, CSV, NPY, built-in MNIST), Dataset operations, batching,
+ * The data stage: sources (IDX, CSV, NPY, built-in MNIST, audio clips), Dataset operations, batching,
  * augmentation, normalisation, fingerprints and the `data:` config.
  *
  * @example
@@ -50,3 +50,4 @@ export type { LoadedText } from './text/load.ts';
 export { isTextSource, loadTextData } from './text/load.ts';
 export type { ModelInputs } from './text/artifacts.ts';
 export { readModelInputs, saveModelInputs } from './text/artifacts.ts';
+export * from './audio/index.ts';

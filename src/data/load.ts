@@ -3,7 +3,10 @@ import { DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Augment } from './augment.ts';
 import { augmentFrom } from './augment.ts';
-import type { DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
+import { mixNoise, timeShift } from './audio/augment.ts';
+import type { AudioSource } from './audio/config.ts';
+import { loadAudio } from './audio/source.ts';
+import type { DataConfig, DataConfigInput, DataSource, NormalizeConfig } from './config.ts';
 import { parseDataConfig } from './config.ts';
 import { readCsvPart } from './csv.ts';
 import type { Dataset } from './dataset.ts';
@@ -32,6 +35,8 @@ export interface LoadedData {
   readonly augment?: Augment;
   /** Things worth telling the user (texts read as latin-1, truncated, empty). */
   readonly notes?: readonly string[];
+  /** For audio sources: the clips' rate and the background noise recordings. */
+  readonly audio?: { readonly sampleRate: number; readonly noise: readonly Float32Array[] };
 }
 
 /** Where relative paths start, and the seed of the validation split. */
@@ -58,6 +63,7 @@ export async function loadData(config: DataConfigInput, opts: LoadOptions): Prom
     return { train: t.train, ...(t.validation ? { validation: t.validation } : {}), ...(t.test ? { test: t.test } : {}), normalization: noNormalization, fingerprint: t.fingerprint, notes: t.notes };
   }
   if (cfg.text) throw new DistilleryError('CONFIG_INVALID', 'data.text: applies to text sources only (spam, text, text-folder)', 'remove data.text, or use a text source', 'data.text');
+  if (typeof cfg.source !== 'string' && cfg.source.type === 'audio') return loadAudioData(cfg, cfg.source, opts);
   const source = cfg.source as NumericSource;
   const parts = readSource(source, opts.baseDir, cfg.limit, cfg.testLimit);
   const numClasses = typeof source === 'string' || source.type === 'mnist' ? 10 : source.numClasses;
@@ -124,8 +130,59 @@ export function reshape(ds: Dataset, shape: readonly number[], where = 'data.sou
   return { ...ds, shape: [...shape] };
 }
 
-/** The sources read as numbers (not text). */
-type NumericSource = Exclude<DataSource, 'spam' | { type: 'spam' | 'text' | 'text-folder' }>;
+/** The sources read as numbers (not text, not audio). */
+type NumericSource = Exclude<DataSource, 'spam' | { type: 'spam' | 'text' | 'text-folder' | 'audio' }>;
+
+/**
+ * An audio source: waveforms [n, samples]. A folder brings its own speaker-safe validation
+ * split, so `data.validation` (a random split that would put one speaker on both sides) is
+ * refused for it; manifests are split like any other source.
+ */
+function loadAudioData(cfg: DataConfig, source: AudioSource, opts: LoadOptions): LoadedData {
+  if (source.folder !== undefined && cfg.validation > 0) {
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      'data.validation: an audio folder is split by speaker; a random split would put one speaker in both parts',
+      'remove data.validation and set data.source.validationPercent (or add validation_list.txt)',
+      'data.validation',
+    );
+  }
+  const audio = loadAudio(source, opts.baseDir, cfg.limit, cfg.testLimit);
+  let train = audio.train;
+  let validation = audio.validation;
+  if (cfg.validation > 0) {
+    const s = split(train, cfg.validation, new Rng(opts.seed), { stratify: cfg.stratify });
+    train = s.train;
+    validation = s.validation;
+  }
+  const stats = fitNormalization(train, cfg.normalize);
+  const out = {
+    train: normalizeOwned(train, stats),
+    normalization: stats,
+    ...(validation ? { validation: normalizeOwned(validation, stats) } : {}),
+    ...(audio.test ? { test: normalizeOwned(audio.test, stats) } : {}),
+    audio: { sampleRate: audio.sampleRate, noise: audio.noise },
+  };
+  const augment = audioAugment(cfg.augment, audio.samples, audio.sampleRate, audio.noise);
+  return { ...out, fingerprint: fingerprint(out.train), ...(augment ? { augment } : {}) };
+}
+
+/** Time shift then noise, as TensorFlow's Speech Commands pipeline orders them. */
+function audioAugment(cfg: DataConfig['augment'], samples: number, rate: number, noise: readonly Float32Array[]): Augment | undefined {
+  if (cfg?.shift !== undefined && cfg.shift > 0) {
+    throw new DistilleryError('CONFIG_INVALID', 'data.augment.shift moves images by pixels; audio clips take data.augment.timeShift (seconds)', 'use timeShift: 0.1 for ±100 ms', 'data.augment.shift');
+  }
+  const maxShift = Math.round((cfg?.timeShift ?? 0) * rate);
+  const mix = cfg?.noise;
+  if (mix && noise.length === 0) {
+    throw new DistilleryError('CONFIG_INVALID', 'data.augment.noise: the source has no background noise recordings', 'add _background_noise_/ to the folder (or data.source.noise for a manifest)', 'data.augment.noise');
+  }
+  if (maxShift === 0 && !mix) return undefined;
+  return (batch, _shape, rng) => {
+    if (maxShift > 0) timeShift(batch, samples, maxShift, rng);
+    if (mix) mixNoise(batch, samples, noise, mix, rng);
+  };
+}
 
 function readSource(source: NumericSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));

@@ -5,7 +5,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
-import { loadData, shiftAugment } from '../data/index.ts';
+import { loadData } from '../data/index.ts';
 import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
 import { buildModel, saveModel } from '../models/index.ts';
 import { fit } from '../train/index.ts';
@@ -109,7 +109,7 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
     const numClasses = data.train.numClasses;
     teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...(data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {}) }));
     const probe = createLoss([...distillLossTerms(config.loss)], 'loss', { seed: config.seed });
-    const online = teacherRunsOnline(probe, (config.data.augment?.shift ?? 0) > 0);
+    const online = teacherRunsOnline(probe, data.augment !== undefined);
     probe.dispose();
     if (!online) {
       report({ event: 'info', message: `teacher ${teacher.name}: logits over ${data.train.y.length} training samples (once for the study)` });
@@ -172,8 +172,9 @@ export class ModelEvaluator implements Evaluator {
       const train = this.data.train;
       model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed });
       const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: this.held };
-      const shift = this.config.data.augment?.shift ?? 0;
-      if (shift > 0) fitOpts.augment = (b, rng) => shiftAugment(b, train.shape, shift, rng);
+      // The augmentation loadData built: pixel shifts for images, time shift and noise for audio.
+      const aug = this.data.augment;
+      if (aug) fitOpts.augment = (b, rng) => aug(b, train.shape, rng);
       let release = () => {};
       if (this.teacher && settings.loss) {
         loss = createLoss(settings.loss, 'loss', { seed });

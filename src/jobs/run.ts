@@ -7,7 +7,6 @@ import type { DistilleryEvent, Reporter } from '../core/events.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../core/fs.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName, EngineInfo } from '../engine/index.ts';
-import { shiftAugment } from '../data/index.ts';
 import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
 import { saveModel } from '../models/index.ts';
 import type { ModelCost, ModelSpec } from '../models/index.ts';
@@ -71,14 +70,15 @@ export function startEngine(config: { backend: string; threads?: number | undefi
 }
 
 /**
- * The `augment` hook of `fit` for a `data.augment` section (±shift pixels), or undefined.
+ * The `augment` hook of `fit` for a `data.augment` section (±shift pixels for images; time
+ * shift and background noise for audio), or undefined: the one {@link loadData} built.
  *
  * @example
  * await fit(model, data.train, { ...opts, ...augmentOption(config.data, data) });
  */
-export function augmentOption(dataConfig: DataConfig, data: LoadedData): { augment?: (b: Batch, rng: Rng) => void } {
-  const shift = dataConfig.augment?.shift ?? 0;
-  return shift > 0 ? { augment: (b, rng) => shiftAugment(b, data.train.shape, shift, rng) } : {};
+export function augmentOption(_dataConfig: DataConfig, data: LoadedData): { augment?: (b: Batch, rng: Rng) => void } {
+  const aug = data.augment;
+  return aug ? { augment: (b, rng) => aug(b, data.train.shape, rng) } : {};
 }
 
 /**

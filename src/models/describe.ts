@@ -1,3 +1,4 @@
+import { blocks } from './blocks/all.ts';
 import { costOfResolved } from './cost.ts';
 import { resolveSpec, type ModelSpec, type ResolvedBlockSpec } from './spec.ts';
 
@@ -46,24 +47,7 @@ export function describeModel(spec: ModelSpec, inputShape?: readonly number[], n
  * blockSummary(resolveBlock({ type: 'conv2d', filters: 32, batchNorm: true })); // 'conv2d 32 k3 s1 same relu bn nobias'
  */
 export function blockSummary(b: ResolvedBlockSpec): string {
-  switch (b.type) {
-    case 'conv2d':
-    case 'sepconv':
-      return `${b.type} ${b.filters} k${b.kernel} s${b.stride} ${b.padding} ${b.activation}${b.batchNorm ? ' bn' : ''}${b.bias ? '' : ' nobias'}`;
-    case 'mbconv':
-      return `mbconv ${b.filters} k${b.kernel} s${b.stride} x${b.expansion}${b.se > 0 ? ` se${b.se}` : ''} ${b.activation}`;
-    case 'maxpool':
-    case 'avgpool':
-      return `${b.type} ${b.size} s${b.stride} ${b.padding}`;
-    case 'activation':
-      return `activation ${b.fn}`;
-    case 'dropout':
-      return `dropout ${b.rate}`;
-    case 'dense':
-      return `dense ${b.units} ${b.activation}${b.bias ? '' : ' nobias'}${b.maxNorm !== undefined ? ` maxnorm ${b.maxNorm}` : ''}`;
-    default:
-      return b.type;
-  }
+  return blocks.get(b.type).describe(b as never);
 }
 
 /**

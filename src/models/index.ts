@@ -14,8 +14,12 @@ export {
   parseModelSpec,
   resolveBlock,
   resolveSpec,
+  specInputShape,
+  tokenInputSchema,
 } from './spec.ts';
-export type { ActivationName, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec } from './spec.ts';
+export type { ActivationName, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec, TokenInput } from './spec.ts';
+export { blocks, blockDefs } from './blocks/all.ts';
+export type { BlockDef, BlockStep, BuildContext, LayerGroup } from './blocks/types.ts';
 export { costOfResolved, modelCost, seUnits } from './cost.ts';
 export type { BlockCost, ModelCost } from './cost.ts';
 export { buildModel, buildResolved, DEFAULT_MODEL_NAME, METADATA_KEY } from './build.ts';

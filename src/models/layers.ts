@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTrain } from '../engine/index.ts';
-import type { ActivationName } from './spec.ts';
+import type { ActivationName } from './activations.ts';
 
 /**
  * A symbolic tensor flowing through the graph while a model is built.
@@ -38,7 +38,12 @@ export class Inits {
 
   glorot(): ReturnType<typeof tfl.initializers.glorotUniform> {
     // 7919 (a prime) spreads the per-layer seeds; any injective map would do.
-    return tfl.initializers.glorotUniform({ seed: this.seed * 7919 + ++this.n });
+    return tfl.initializers.glorotUniform({ seed: this.next() });
+  }
+
+  /** A fresh seed, for layers that make their own initialisers. */
+  next(): number {
+    return this.seed * 7919 + ++this.n;
   }
 }
 

@@ -1,7 +1,9 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
 import { DEFAULT_MODEL_NAME, METADATA_KEY } from './build.ts';
-import { resolveBlock, resolveSpec, type ActivationName, type ResolvedBlockSpec, type ResolvedModelSpec } from './spec.ts';
+import { blockDefs } from './blocks/all.ts';
+import type { LayerGroup } from './blocks/types.ts';
+import { resolveSpec, type ResolvedBlockSpec, type ResolvedModelSpec } from './spec.ts';
 
 type Layer = tfl.LayersModel['layers'][number];
 type Cfg = Record<string, unknown>;
@@ -65,88 +67,21 @@ function notOurs(model: tfl.LayersModel, why: string): DistilleryError {
   );
 }
 
-function cfg(l: Layer): Cfg {
-  return l.getConfig() as Cfg;
-}
-
-function scalar(v: unknown): number {
-  return Array.isArray(v) ? (v[0] as number) : (v as number);
-}
-
-/** The activation a block applies under `role` (`act`, `dw_act`, ...), or `fused` from its conv/dense. */
-function readAct(g: Map<string, Layer>, role: string, fused?: Layer): ActivationName {
-  const inner = fused ? (cfg(fused)['activation'] as string) : 'linear';
-  if (inner !== 'linear') return inner as ActivationName;
-  const l = g.get(role);
-  if (!l) return 'linear';
-  const cls = l.getClassName();
-  if (cls === 'Multiply') return 'hswish';
-  if (cls === 'ReLU') return 'hsigmoid';
-  return cfg(l)['activation'] as ActivationName;
-}
-
-/**
- * A conv2d or sepconv block: both carry the same options. A sepconv keeps its geometry (kernel,
- * stride, padding, bias) on its depthwise layer and its filters and fused activation on its
- * pointwise one; a conv2d keeps all of them on its one conv layer.
- */
-function readConv(g: Map<string, Layer>, type: 'conv2d' | 'sepconv', geometry: Layer, out: Layer, batchNorm: boolean): ResolvedBlockSpec {
-  const k = cfg(geometry);
-  return resolveBlock({
-    type,
-    filters: cfg(out)['filters'] as number,
-    kernel: scalar(k['kernelSize']),
-    stride: scalar(k['strides']),
-    padding: k['padding'] as 'same' | 'valid',
-    activation: readAct(g, 'act', out),
-    batchNorm,
-    bias: k['useBias'] as boolean,
-  });
-}
-
 function readBlock(g: Map<string, Layer>, model: tfl.LayersModel, i: number): ResolvedBlockSpec {
-  const get = (role: string): Layer => {
-    const l = g.get(role);
-    if (!l) throw notOurs(model, `block ${i} lacks layer b${i}_${role}`);
-    return l;
+  const group: LayerGroup = {
+    has: (role) => g.has(role),
+    opt: (role) => g.get(role),
+    get(role) {
+      const l = g.get(role);
+      if (!l) throw notOurs(model, `block ${i} lacks layer b${i}_${role}`);
+      return l;
+    },
+    roles: () => [...g.keys()],
   };
-  if (g.has('project')) {
-    const dw = cfg(get('dw'));
-    const project = get('project');
-    const e = (project.getWeights()[0]?.shape[2] ?? 0) as number;
-    const expand = g.get('expand');
-    const cin = expand ? (expand.getWeights()[0]!.shape[2] as number) : e;
-    const reduce = g.get('se_reduce');
-    return resolveBlock({
-      type: 'mbconv',
-      filters: cfg(project)['filters'] as number,
-      expansion: e / cin,
-      kernel: scalar(dw['kernelSize']),
-      stride: scalar(dw['strides']),
-      se: reduce ? (cfg(reduce)['units'] as number) / e : 0,
-      activation: readAct(g, expand ? 'expand_act' : 'dw_act'),
-    });
+  for (const def of blockDefs) {
+    const b = def.readback(group);
+    if (b) return b;
   }
-  if (g.has('dw') && g.has('pw')) return readConv(g, 'sepconv', get('dw'), get('pw'), g.has('dw_bn'));
-  if (g.has('conv')) return readConv(g, 'conv2d', get('conv'), get('conv'), g.has('bn'));
-  if (g.has('dense')) {
-    const d = get('dense');
-    const k = cfg(d);
-    const c = k['kernelConstraint'] as { className?: string; config?: { maxValue?: number } } | null | undefined;
-    const maxNorm = c?.className === 'MaxNorm' ? c.config?.maxValue : undefined;
-    return resolveBlock({ type: 'dense', units: k['units'] as number, activation: readAct(g, 'act', d), bias: k['useBias'] as boolean, ...(maxNorm !== undefined ? { maxNorm } : {}) });
-  }
-  for (const t of ['maxpool', 'avgpool'] as const) {
-    if (g.has(t)) {
-      const k = cfg(get(t));
-      return { type: t, size: scalar(k['poolSize']), stride: scalar(k['strides']), padding: k['padding'] as 'same' | 'valid' };
-    }
-  }
-  if (g.has('globalavgpool')) return { type: 'globalavgpool' };
-  if (g.has('flatten')) return { type: 'flatten' };
-  if (g.has('dropout')) return { type: 'dropout', rate: cfg(get('dropout'))['rate'] as number };
-  if (g.has('bn')) return { type: 'batchnorm' };
-  if (g.has('act')) return { type: 'activation', fn: readAct(g, 'act') };
   throw notOurs(model, `block ${i} has unknown layers ${[...g.keys()].map((r) => `b${i}_${r}`).join(', ')}`);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DistilleryError } from '../core/errors.ts';
+import { blocks as blockRegistry, blockSchemas, type BlockSpec, type ResolvedBlockSpec } from './blocks/all.ts';
 
 /**
  * The architecture spec: plain JSON, a sequence of blocks, validated with zod (unknown keys are
@@ -13,85 +14,55 @@ import { DistilleryError } from '../core/errors.ts';
  *   activation relu6; padding is always same and every conv is followed by BN (convs have no bias)
  * - maxpool/avgpool: size 2, stride = size, padding valid (the Keras convention)
  * - dense: activation linear, bias true
+ * - text blocks (embedding, conv1d, sepconv1d, seqpool, transformer): see docs/text-models.md
+ *   and each block's file under ./blocks/
+ *
+ * A text model's input is `{ kind: 'tokens', length, vocabSize }` (see {@link tokenInputSchema}):
+ * int32 ids [batch, length], id 0 = padding on the right; it resolves to `input: [length]`
+ * and its first block is an `embedding` carrying `vocabSize`.
  *
  * @example
  * const spec = parseModelSpec({ input: [28, 28, 1], blocks: [{ type: 'flatten' }, { type: 'dense', units: 10 }] });
  */
 
-/** Activation names a block may use; `hswish`/`hsigmoid` are MobileNetV3's relu6(x+3)/6 forms. */
-export const activationNames = ['linear', 'relu', 'relu6', 'sigmoid', 'hsigmoid', 'tanh', 'swish', 'hswish'] as const;
-/** One of {@link activationNames}. */
-export type ActivationName = (typeof activationNames)[number];
+export { activationNames } from './blocks/shared.ts';
+export type { ActivationName } from './blocks/shared.ts';
+export type { BlockSpec, BlockType, ResolvedBlockSpec } from './blocks/all.ts';
 
-const activation = z.enum(activationNames);
-const padding = z.enum(['same', 'valid']);
 const pos = z.number().int().min(1);
 
-/** conv2d and sepconv take the same options; only their batchNorm default differs (see resolveBlock). */
-const convOptions = {
-  filters: pos,
-  kernel: pos.optional(),
-  stride: pos.optional(),
-  padding: padding.optional(),
-  activation: activation.optional(),
-  batchNorm: z.boolean().optional(),
-  bias: z.boolean().optional(),
-};
-const conv2d = z.strictObject({ type: z.literal('conv2d'), ...convOptions });
-const sepconv = z.strictObject({ type: z.literal('sepconv'), ...convOptions });
-const mbconv = z.strictObject({
-  type: z.literal('mbconv'),
-  filters: pos,
-  expansion: pos.optional(),
-  kernel: pos.optional(),
-  stride: pos.optional(),
-  se: z.number().min(0).max(1).optional(),
-  activation: activation.optional(),
-});
-const batchnorm = z.strictObject({ type: z.literal('batchnorm') });
-const activationBlock = z.strictObject({ type: z.literal('activation'), fn: activation });
-const poolOptions = { size: pos.optional(), stride: pos.optional(), padding: padding.optional() };
-const maxpool = z.strictObject({ type: z.literal('maxpool'), ...poolOptions });
-const avgpool = z.strictObject({ type: z.literal('avgpool'), ...poolOptions });
-const globalavgpool = z.strictObject({ type: z.literal('globalavgpool') });
-const flatten = z.strictObject({ type: z.literal('flatten') });
-const dropout = z.strictObject({ type: z.literal('dropout'), rate: z.number().min(0).lt(1) });
-const dense = z.strictObject({
-  type: z.literal('dense'),
-  units: pos,
-  activation: activation.optional(),
-  bias: z.boolean().optional(),
-  /** Max-norm constraint: each unit's incoming weight vector is rescaled to L2 norm <= this after every step (Hinton et al. 2012). */
-  maxNorm: z.number().positive().optional(),
-});
+/** zod schema of one block: the union of every registered block kind's schema (./blocks/all.ts). */
+export const blockSpecSchema = z.discriminatedUnion('type', blockSchemas);
 
-/** zod schema of one block. */
-export const blockSpecSchema = z.discriminatedUnion('type', [
-  conv2d, sepconv, mbconv, batchnorm, activationBlock, maxpool, avgpool, globalavgpool, flatten, dropout, dense,
-]);
+/**
+ * A text model's input as written: token ids of a fixed `length` (the tokenizer's `maxLength`;
+ * padding id 0 on the right), from a vocabulary of `vocabSize` ids. Resolves to `input: [length]`
+ * with `vocabSize` moved onto the first block, which must be an `embedding`.
+ */
+export const tokenInputSchema = z.strictObject({
+  kind: z.literal('tokens'),
+  /** Sequence length (the tokenizer's maxLength). */
+  length: pos,
+  /** Vocabulary size (ids 0..vocabSize-1); optional when the embedding block or the data gives it. */
+  vocabSize: pos.optional(),
+});
+/** A text model's input as written (see {@link tokenInputSchema}). */
+export type TokenInput = z.infer<typeof tokenInputSchema>;
 
 /** zod schema of a whole model spec (the value under the config key `model`). */
 export const modelSpecSchema = z.strictObject({
   name: z.string().min(1).optional(),
-  /** One sample's shape: [H, W, C] for images, [features] for vectors. */
-  input: z.array(pos).min(1).max(3).optional(),
+  /** One sample's shape: [H, W, C] for images, [features] for vectors, `{ kind: tokens, length, vocabSize }` or [length] for text. */
+  input: z.union([z.array(pos).min(1).max(3), tokenInputSchema]).optional(),
   blocks: z.array(blockSpecSchema),
 });
 
-/** One block as written by a user (optional fields may be absent). */
-export type BlockSpec = z.infer<typeof blockSpecSchema>;
 /** A model spec as written by a user. */
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
-/** Block type names, e.g. `'mbconv'`. */
-export type BlockType = BlockSpec['type'];
-
-type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
-/** Options without a default: absent means off, and they stay absent when resolved. */
-type NoDefault = 'maxNorm';
-type Resolved<T> = Filled<Omit<T, NoDefault>> & { [K in Extract<keyof T, NoDefault>]?: Exclude<T[K], undefined> };
-/** A block with every default filled in. */
-export type ResolvedBlockSpec = { [K in BlockType]: Resolved<Extract<BlockSpec, { type: K }>> }[BlockType];
-/** A model spec with the input shape known, every default filled and the head appended. */
+/**
+ * A model spec with the input shape known, every default filled and the head appended. A text
+ * model's `input` is `[length]` and its first block an `embedding` carrying `vocabSize`.
+ */
 export interface ResolvedModelSpec {
   name?: string;
   input: number[];
@@ -102,6 +73,8 @@ export interface ResolvedModelSpec {
 export interface ResolveOptions {
   /** The data's sample shape; must agree with `spec.input` when both are given. */
   inputShape?: readonly number[];
+  /** Vocabulary size of the data's tokenizer: fills a text model's `embedding.vocabSize` when the spec leaves it out. */
+  vocabSize?: number;
   /**
    * The number of classes. When the last block is not a dense layer, a linear
    * `{ type: 'dense', units: numClasses }` head is appended; when it is one, its units must match.
@@ -125,7 +98,7 @@ export function parseModelSpec(input: unknown, where = 'model'): ModelSpec {
   throw new DistilleryError(
     'MODEL_SPEC',
     `${path}: ${issue.message}`,
-    `see the block reference in src/models/spec.ts; block types: ${blockSpecSchema.options.map((o) => o.shape.type.value).join(', ')}`,
+    `see the block reference in src/models/blocks/; block types: ${blockRegistry.names().join(', ')}`,
     path,
   );
 }
@@ -136,42 +109,8 @@ export function parseModelSpec(input: unknown, where = 'model'): ModelSpec {
  * @example
  * resolveBlock({ type: 'maxpool' }); // { type: 'maxpool', size: 2, stride: 2, padding: 'valid' }
  */
-export function resolveBlock(b: BlockSpec): ResolvedBlockSpec {
-  switch (b.type) {
-    case 'conv2d':
-    case 'sepconv': {
-      const batchNorm = b.batchNorm ?? b.type === 'sepconv';
-      return {
-        type: b.type,
-        filters: b.filters,
-        kernel: b.kernel ?? 3,
-        stride: b.stride ?? 1,
-        padding: b.padding ?? 'same',
-        activation: b.activation ?? 'relu',
-        batchNorm,
-        bias: b.bias ?? !batchNorm,
-      } as ResolvedBlockSpec;
-    }
-    case 'mbconv':
-      return {
-        type: 'mbconv',
-        filters: b.filters,
-        expansion: b.expansion ?? 6,
-        kernel: b.kernel ?? 3,
-        stride: b.stride ?? 1,
-        se: b.se ?? 0,
-        activation: b.activation ?? 'relu6',
-      };
-    case 'maxpool':
-    case 'avgpool': {
-      const size = b.size ?? 2;
-      return { type: b.type, size, stride: b.stride ?? size, padding: b.padding ?? 'valid' };
-    }
-    case 'dense':
-      return { type: 'dense', units: b.units, activation: b.activation ?? 'linear', bias: b.bias ?? true, ...(b.maxNorm !== undefined ? { maxNorm: b.maxNorm } : {}) };
-    default:
-      return { ...b };
-  }
+export function resolveBlock(b: BlockSpec, ctx: { vocabSize?: number; where?: string } = {}): ResolvedBlockSpec {
+  return blockRegistry.get(b.type, ctx.where).resolve(b as never, { ...ctx, where: ctx.where ?? 'model.blocks' });
 }
 
 /**
@@ -184,8 +123,20 @@ export function resolveBlock(b: BlockSpec): ResolvedBlockSpec {
  */
 export function resolveSpec(spec: ModelSpec, opts: ResolveOptions = {}, where = 'model'): ResolvedModelSpec {
   const parsed = parseModelSpec(spec, where);
-  const input = resolveInput(parsed.input, opts.inputShape, where);
-  const blocks = parsed.blocks.map(resolveBlock);
+  const tokens = parsed.input !== undefined && !Array.isArray(parsed.input) ? parsed.input : undefined;
+  const input = resolveInput(tokens ? [tokens.length] : parsed.input as number[] | undefined, opts.inputShape, where);
+  const vocabSize = tokens?.vocabSize ?? opts.vocabSize;
+  const blocks = parsed.blocks.map((b, i) => resolveBlock(b, { where: `${where}.blocks[${i}]`, ...(vocabSize !== undefined ? { vocabSize } : {}) }));
+  blocks.forEach((b, i) => {
+    if (i > 0 && blockRegistry.get(b.type).takesTokens) {
+      const path = `${where}.blocks[${i}]`;
+      throw new DistilleryError('MODEL_SHAPE', `${path} (${b.type}) reads token ids, so it must be the first block`, `move ${path} to the start of ${where}.blocks`, path);
+    }
+  });
+  if (tokens && (blocks.length === 0 || !blockRegistry.get(blocks[0]!.type).takesTokens)) {
+    const path = `${where}.blocks[0]`;
+    throw new DistilleryError('MODEL_SHAPE', `${where}.input is token ids but ${path} is not an embedding`, `start ${where}.blocks with { type: embedding, dim: 64 }`, path);
+  }
   if (opts.numClasses !== undefined) {
     const last = blocks[blocks.length - 1];
     if (last?.type === 'dense') {
@@ -224,7 +175,18 @@ function resolveInput(fromSpec: number[] | undefined, fromData: readonly number[
     throw new DistilleryError('MODEL_INPUT_MISSING', `${where}.input is not set and no input shape was given`, `set ${where}.input, e.g. [28, 28, 1]`, `${where}.input`);
   }
   if (shape.length < 1 || shape.length > 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new DistilleryError('MODEL_INPUT_SHAPE', `${where}.input [${shape.join(', ')}] is not a sample shape`, 'use [H, W, C] for images or [features] for vectors', `${where}.input`);
+    throw new DistilleryError('MODEL_INPUT_SHAPE', `${where}.input [${shape.join(', ')}] is not a sample shape`, 'use [H, W, C] for images, [features] for vectors or { kind: tokens, length: N } for text', `${where}.input`);
   }
   return shape;
+}
+
+/**
+ * The sample shape a written spec's `input` gives (`[length]` for token input), or undefined when absent.
+ *
+ * @example
+ * specInputShape({ input: { kind: 'tokens', length: 64 }, blocks: [] }); // [64]
+ */
+export function specInputShape(spec: ModelSpec): number[] | undefined {
+  const i = spec.input;
+  return i === undefined ? undefined : Array.isArray(i) ? [...i] : [i.length];
 }

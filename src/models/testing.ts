@@ -48,3 +48,44 @@ export const everyBlock: ModelSpec = {
     { type: 'dense', units: 7 },
   ],
 };
+
+/**
+ * A small text model with every text block: the fixture of the text cost, build and engine tests.
+ *
+ * @example
+ * buildModel(textNet, { numClasses: 3 }).countParams(); // 4403
+ */
+export const textNet: ModelSpec = {
+  input: { kind: 'tokens', length: 12, vocabSize: 50 },
+  blocks: [
+    { type: 'embedding', dim: 16 },
+    { type: 'conv1d', filters: 16 },
+    { type: 'sepconv1d', filters: 16, kernel: 5, activation: 'swish' },
+    { type: 'transformer', heads: 2, ffDim: 32 },
+    { type: 'seqpool', mode: 'max' },
+  ],
+};
+
+/**
+ * `n` texts of token ids (int32, [n · length]) with lengths from 1 to `length`, padded with 0 on
+ * the right, ids in [1, vocabSize); seeded.
+ *
+ * @example
+ * const { ids } = textBatch(8, 12, 50, 1);
+ */
+export function textBatch(n: number, length: number, vocabSize: number, seed: number): { ids: Int32Array; lengths: number[]; n: number } {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    // xorshift32: a tiny seeded generator, enough for fixtures
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+  const ids = new Int32Array(n * length);
+  const lengths: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 1 + Math.floor(next() * length);
+    lengths.push(len);
+    for (let t = 0; t < len; t++) ids[i * length + t] = 1 + Math.floor(next() * (vocabSize - 1));
+  }
+  return { ids, lengths, n };
+}

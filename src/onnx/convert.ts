@@ -1,23 +1,15 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
+import './convert-text.ts';
 import { attr, GraphBuilder, type IrGraph } from './ir.ts';
+import { layerConverters, type ConvertContext, type OnnxT } from './layer-converters.ts';
 import { depthwiseToOihw, hwioToOihw, pair, permuteFlattenRows, tfPads } from './weights.ts';
 
 type Layer = tfl.LayersModel['layers'][number];
 type Cfg = Record<string, unknown>;
 type Sym = { name: string; shape: (number | null)[] };
 
-/**
- * A tensor of the ONNX graph under construction, seen from TF.js. `shape` is TF's per-sample
- * shape: a 3-D shape [h, w, c] lives in ONNX as NCHW [N, c, h, w]; 1-D as [N, d]. `flat`
- * marks a 1-D tensor flattened from NCHW, whose values are in C·H·W order rather than TF's
- * H·W·C: a Dense after it permutes its kernel rows instead (see permuteFlattenRows).
- */
-interface T {
-  name: string;
-  shape: number[];
-  flat?: { src: string; hwc: number[] };
-}
+type T = OnnxT;
 
 /** The format name used in messages. */
 const FORMAT = 'ONNX';
@@ -26,7 +18,7 @@ function unsupported(layer: Layer, why: string): DistilleryError {
   return new DistilleryError(
     'EXPORT_UNSUPPORTED',
     `layer '${layer.name}' (${layer.getClassName()}) cannot be exported to ${FORMAT}: ${why}`,
-    'export models built from a distillery spec (conv2d, sepconv, mbconv, batchnorm, activations, pools, flatten, dropout, dense), or remove the layer',
+    'export models built from a distillery spec (every block type of src/models/blocks/), or remove the layer',
     layer.name,
   );
 }
@@ -65,7 +57,9 @@ export function convertModel(model: tfl.LayersModel): IrGraph {
     throw new DistilleryError('EXPORT_UNSUPPORTED', `model '${model.name}' input shape [${inShape.join(', ')}] is not a fixed image or vector shape`, 'give the model a fixed [H, W, C] or [features] input');
   }
   const onnxIn = inShape.length === 3 ? [inShape[2]!, inShape[0]!, inShape[1]!] : inShape;
-  const g = new GraphBuilder(model.name, { name: 'input', dims: onnxIn });
+  // token ids (a text model's input) stay int32, as the model takes them
+  const ids = model.inputs[0]!.dtype === 'int32';
+  const g = new GraphBuilder(model.name, { name: 'input', dims: onnxIn, ...(ids ? { type: 'int32' as const } : {}) });
   const tensors = new Map<string, T>([[model.inputs[0]!.name, { name: 'input', shape: inShape }]]);
   const c = new Converter(g);
   for (const layer of model.layers) {
@@ -86,9 +80,30 @@ export function convertModel(model: tfl.LayersModel): IrGraph {
   return g.finish(name, last.shape);
 }
 
-class Converter {
+class Converter implements ConvertContext {
   private readonly plainOf = new Map<string, string>();
-  constructor(private readonly g: GraphBuilder) {}
+  private readonly masks = new Map<string, string>();
+  constructor(readonly g: GraphBuilder) {}
+
+  unsupported(layer: Layer, why: string): DistilleryError {
+    return unsupported(layer, why);
+  }
+
+  weights(layer: Layer): Map<string, { data: Float32Array; shape: number[] }> {
+    return weightsOf(layer);
+  }
+
+  tokenMask(ids: T): string {
+    let m = this.masks.get(ids.name);
+    if (!m) {
+      const g = this.g;
+      const zero = g.init('ids_pad', 'int32', [], Int32Array.of(0));
+      const isToken = g.node('Not', [g.node('Equal', [ids.name, zero], {}, 'ids_is_pad')], {}, 'ids_is_token');
+      m = g.node('Cast', [isToken], { to: attr.i(1) }, 'token_mask'); // 1 = FLOAT
+      this.masks.set(ids.name, m);
+    }
+    return m;
+  }
 
   /** The tensor's values in TF's order (undoes a pending NCHW flatten with a Transpose). */
   plain(t: T): string {
@@ -138,7 +153,9 @@ class Converter {
       case 'Dense':
         return same(this.dense(layer, cfg, x));
       case 'Flatten':
-        return x.shape.length === 3 ? this.flatten(x, p, outShape) : { ...x, shape: outShape };
+        if (x.shape.length === 3) return this.flatten(x, p, outShape);
+        // a sequence [N, L, C] is in TF's order already: a plain Flatten
+        return x.shape.length === 2 ? same(g.node('Flatten', [x.name], { axis: attr.i(1) }, p)) : { ...x, shape: outShape };
       case 'MaxPooling2D':
       case 'AveragePooling2D':
         return same(this.pool(layer, cfg, x));
@@ -161,8 +178,10 @@ class Converter {
         if (axis !== -1 && axis !== rank - 1) throw unsupported(layer, `concatenation over axis ${axis} (only the channel axis is supported)`);
         return same(g.node('Concat', ins.map((t) => this.plain(t)), { axis: attr.i(1) }, p));
       }
-      default:
+      default: {
+        if (layerConverters.has(layer.getClassName())) return layerConverters.get(layer.getClassName())(this, layer, ins, outShape);
         throw unsupported(layer, `no ${FORMAT} mapping for ${layer.getClassName()} layers`);
+      }
     }
   }
 

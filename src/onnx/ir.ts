@@ -32,11 +32,13 @@ export interface IrNode {
   attrs: Record<string, AttrValue>;
 }
 
-/** A graph input or output: float32 with a symbolic batch dimension as its first axis. */
+/** A graph input or output: float32 (or int32 token ids) with a symbolic batch dimension as its first axis. */
 export interface IrValue {
   name: string;
   /** Dims after the batch axis. */
   dims: number[];
+  /** Element type; default float32 (a text model's input is int32 token ids). */
+  type?: 'float32' | 'int32';
 }
 
 /** A whole model: one input, one output, nodes in topological order. */

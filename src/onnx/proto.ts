@@ -44,7 +44,7 @@ function valueInfo(v: IrValue | { name: string; dims?: undefined }): InstanceTyp
   const shape = v.dims === undefined ? undefined : { dim: [{ dimParam: 'batch' }, ...v.dims.map((d) => ({ dimValue: d }))] };
   return onnx.ValueInfoProto.create({
     name: v.name,
-    type: { tensorType: { elemType: DT.FLOAT, ...(shape ? { shape } : {}) } },
+    type: { tensorType: { elemType: 'type' in v && v.type === 'int32' ? DT.INT32 : DT.FLOAT, ...(shape ? { shape } : {}) } },
   });
 }
 

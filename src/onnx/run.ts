@@ -52,9 +52,12 @@ export async function runOnnxBatches(
   const n = x.length / d;
   const bs = opts.batchSize ?? 500;
   const input = session.inputs[0]!.name;
+  const ids = session.inputs[0]!.type === 'int32';
   for (let start = 0; start < n; start += bs) {
     const count = Math.min(bs, n - start);
-    const data = toOnnxLayout(x.subarray(start * d, (start + count) * d), sampleShape);
+    const slice = x.subarray(start * d, (start + count) * d);
+    // a text model takes int32 token ids (the data holds them as whole float32 numbers)
+    const data = ids ? Int32Array.from(slice) : toOnnxLayout(slice, sampleShape);
     const out = await session.run({ [input]: { data, dims: onnxDims(count, sampleShape) } }, opts.outputs);
     onBatch(out, start, count);
   }

@@ -16,7 +16,7 @@ export interface OnnxTensor {
   readonly dims: readonly number[];
 }
 
-/** A feed of {@link OnnxSession.run}: float32, or integer ids (int32, or int64 as PyTorch exports token ids). */
+/** An input tensor: float32, or int32/int64 token ids (a text model's input). */
 export interface OnnxFeed {
   readonly data: Float32Array | Int32Array | BigInt64Array;
   readonly dims: readonly number[];
@@ -49,7 +49,7 @@ export interface OnnxSession {
   readonly path: string;
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
-  /** Run the graph on float32 (or integer) feeds; returns the named float32 outputs (all graph outputs by default). */
+  /** Run the graph on float32 feeds; returns the named outputs (all graph outputs by default). */
   run(feeds: Record<string, OnnxFeed>, outputs?: readonly string[]): Promise<Record<string, OnnxTensor>>;
   release(): Promise<void>;
 }
@@ -103,7 +103,8 @@ function wrap(path: string, session: ort.InferenceSession): OnnxSession {
     async run(feeds, names) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [k, v] of Object.entries(feeds)) {
-        ortFeeds[k] = v.data instanceof BigInt64Array ? new ort.Tensor('int64', v.data, [...v.dims]) : v.data instanceof Int32Array ? new ort.Tensor('int32', v.data, [...v.dims]) : new ort.Tensor('float32', v.data, [...v.dims]);
+        const type = v.data instanceof Int32Array ? 'int32' : v.data instanceof BigInt64Array ? 'int64' : 'float32';
+        ortFeeds[k] = new ort.Tensor(type, v.data, [...v.dims]);
       }
       const res = await session.run(ortFeeds, names ? [...names] : outputs.map((o) => o.name));
       const out: Record<string, OnnxTensor> = {};

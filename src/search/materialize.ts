@@ -1,6 +1,6 @@
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import { modelCost, type ModelCost } from '../models/cost.ts';
-import { parseModelSpec, type ModelSpec } from '../models/spec.ts';
+import { parseModelSpec, specInputShape, type ModelSpec } from '../models/spec.ts';
 import type { TNode } from './space-compile.ts';
 import type { SearchSpace } from './space.ts';
 import type { Candidate } from './types.ts';
@@ -78,7 +78,7 @@ export function materialize(space: SearchSpace, c: Candidate, opts: MaterializeO
   try {
     const model = parseModelSpec(raw);
     out.model = model;
-    const input = opts.inputShape ?? model.input;
+    const input = opts.inputShape ?? specInputShape(model);
     if (input) out.cost = modelCost(model, input, opts.numClasses);
     return out;
   } catch (e) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { resolveSpec, type BlockSpec, type ModelSpec, type ResolvedModelSpec } from '../../models/index.ts';
+import { resolveSpec, specInputShape, type BlockSpec, type ModelSpec, type ResolvedModelSpec } from '../../models/index.ts';
 import { materialize, SearchSpace } from '../../search/index.ts';
 
 /** Options that complete specs drawn from a space or a list. */
@@ -15,7 +15,7 @@ export interface SpecSourceOptions {
 }
 
 function complete(spec: ModelSpec, opts: SpecSourceOptions, where: string): ResolvedModelSpec {
-  return resolveSpec(spec, { inputShape: spec.input ?? opts.inputShape ?? [28, 28, 1], numClasses: opts.numClasses ?? 10 }, where);
+  return resolveSpec(spec, { inputShape: specInputShape(spec) ?? opts.inputShape ?? [28, 28, 1], numClasses: opts.numClasses ?? 10 }, where);
 }
 
 /**

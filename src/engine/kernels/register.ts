@@ -12,6 +12,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { maxPoolGradConfig } from './pool.ts';
 import { matmulConfigs } from './matmul.ts';
 import { sumConfig } from './sum.ts';
+import { unsortedSegmentSumConfig } from './segment.ts';
 import { assert } from '../../core/errors.ts';
 
 /** Stock configs of the kernels we replace (undefined where stock has none), saved once. */
@@ -26,7 +27,7 @@ function build(): KernelConfig[] {
   const sum = getKernel('Sum', 'wasm');
   assert(bmm && fused && sum, () => 'the wasm backend package did not register BatchMatMul/_FusedMatMul/Sum');
   ours = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropInputConfig, depthwiseBackpropFilterConfig, maxPoolGradConfig,
-    ...matmulConfigs(bmm, fused), sumConfig(sum)];
+    ...matmulConfigs(bmm, fused), sumConfig(sum), unsortedSegmentSumConfig];
   stock = new Map(ours.map((k) => [k.kernelName, getKernel(k.kernelName, 'wasm')]));
   return ours;
 }
@@ -38,7 +39,7 @@ function put(config: KernelConfig): void {
 
 /**
  * Registers distillery's wasm kernels: the missing conv/depthwise gradients, a correct
- * MaxPoolGrad and fast transposed matmuls. `initEngine` calls it unless `kernels: 'stock'`.
+ * MaxPoolGrad, fast transposed matmuls and UnsortedSegmentSum (the embedding gradient). `initEngine` calls it unless `kernels: 'stock'`.
  *
  * @example
  * registerWasmKernels();

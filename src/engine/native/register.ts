@@ -6,9 +6,10 @@ import { convKernels } from './conv.ts';
 import { poolKernels } from './pool.ts';
 import { normKernels } from './norm.ts';
 import { activationGradKernels } from './activation-grad.ts';
+import { segmentKernels } from './segment.ts';
 
 /** Every native kernel, by family. A family lists only the kernels its addon functions back. */
 export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
   return [...matmulKernels(addon), ...elementwiseKernels(addon), ...convKernels(addon), ...poolKernels(addon), ...normKernels(addon),
-    ...activationGradKernels(addon)];
+    ...activationGradKernels(addon), ...segmentKernels()];
 }
