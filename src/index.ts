@@ -31,6 +31,9 @@ export { quickstart, QUICKSTART_STUDENT, QUICKSTART_TEACHER } from './jobs/quick
 export type { QuickstartOptions, QuickstartResult } from './jobs/quickstart.ts';
 export { distill, loadDistillConfig, distillJobSchema } from './jobs/distill.ts';
 export type { DistillJobConfig, DistillOptions, DistillResult, TeacherResult } from './jobs/distill.ts';
+export { predict, readLines } from './jobs/predict.ts';
+export type { Prediction, PredictOptions } from './jobs/predict.ts';
+export * as tokenizers from './tokenizers/index.ts';
 export { createLoss, lossConfigSchema, lossTerms, loadTeacher, teacherConfigSchema, cachedTeacherLogits, teacherLogitsFor, distillHooks, evaluateTeacher, DEFAULT_LOSS } from './distill/index.ts';
 export type { Teacher, TeacherOutput, LossContext, LossTerm, LossTermKind, Loss, LossConfig, TeacherConfig } from './distill/index.ts';
 export * as search from './search/index.ts';

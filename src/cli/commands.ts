@@ -14,6 +14,7 @@ import { searchCommands } from './search-commands.ts';
 import { reportCommands } from './report-commands.ts';
 import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
+import { predictCommands } from './predict-commands.ts';
 import { compareCommands } from './compare-commands.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
@@ -172,5 +173,6 @@ export const commands: CommandSpec[] = [
   ...workerCommands,
   ...reportCommands,
   ...dashboardCommands,
+  ...predictCommands,
   ...compareCommands,
 ];

@@ -23,7 +23,8 @@ function addCommand(program: Command, spec: CommandSpec, run: (spec: CommandSpec
     .option('--debug', 'print stack traces of errors')
     .action(async (...argv: unknown[]) => {
       const command = argv[argv.length - 1] as Command;
-      const positional = (argv.slice(0, spec.args?.length ?? 0) as (string | undefined)[]).filter((a): a is string => a !== undefined);
+      // A variadic last argument (`name...`) arrives as an array: its values join the list.
+      const positional = (argv.slice(0, spec.args?.length ?? 0) as (string | string[] | undefined)[]).flat().filter((a): a is string => a !== undefined);
       await run(spec, positional, command.opts());
     });
 }

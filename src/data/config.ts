@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isAbsolute, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
+import { buildTokenizerSchema } from '../tokenizers/build.ts';
 import { audioSourceSchema } from './audio/config.ts';
 
 const file = z.string().min(1);
@@ -15,11 +16,28 @@ const common = {
 const idxPart = z.object({ images: file, labels: file }).strict();
 const npyPart = z.object({ x: file, y: file }).strict();
 
-/** `data.source`: the built-in MNIST, or the user's IDX, CSV or NPY files, or audio clips. */
+/** `data.source`: the built-in MNIST or spam corpus, or the user's IDX, CSV or NPY files, audio clips, or texts (a table or a folder per class). */
 export const dataSourceSchema = z.union([
-  z.literal('mnist', { error: 'expected "mnist" or an object with type: mnist | idx | csv | npy | audio' }),
+  z.enum(['mnist', 'spam'], { error: 'expected "mnist", "spam" or an object with type: mnist | spam | idx | csv | npy | audio | text | text-folder' }),
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('mnist') }).strict(),
+    z.object({ type: z.literal('spam') }).strict(),
+    z
+      .object({
+        type: z.literal('text'),
+        /** CSV, TSV or JSON Lines with a header (CSV/TSV) naming the columns. */
+        train: file,
+        test: file.optional(),
+        /** Default: from the extension (.tsv, .jsonl/.ndjson; else CSV). */
+        format: z.enum(['csv', 'tsv', 'jsonl']).optional(),
+        /** The column holding the texts. */
+        text: z.string().min(1).default('text'),
+        /** The column holding the labels (class names or numbers). */
+        label: z.string().min(1).default('label'),
+      })
+      .strict(),
+    /** A folder per class of `.txt` files, under `train` (and `test`). */
+    z.object({ type: z.literal('text-folder'), train: file, test: file.optional() }).strict(),
     z.object({ type: z.literal('idx'), train: idxPart, test: idxPart.optional(), ...common }).strict(),
     z
       .object({
@@ -66,6 +84,24 @@ export const normalizeSchema = z.union([
 ]);
 
 /**
+ * `data.text`: how a text source becomes token ids. `tokenizer` builds the student's
+ * vocabulary from the training split (word-level or WordPiece), or names a tokenizer.json
+ * (`{ path }`) whose padding token must be id 0. `encoding: auto` reads files that are not
+ * UTF-8 as latin-1 (and says so), `strict` stops on them. `clean` strips e-mail headers
+ * and/or HTML first (nothing by default: the raw text is kept).
+ */
+export const textConfigSchema = z
+  .object({
+    maxLength: z.number().int().min(1).max(8192).default(128),
+    tokenizer: z.union([buildTokenizerSchema, z.object({ path: file }).strict()]).default({ kind: 'wordpiece', vocabSize: 8000, minFrequency: 2, lowercase: true }),
+    encoding: z.enum(['auto', 'strict']).default('auto'),
+    clean: z.array(z.enum(['headers', 'html'])).default([]),
+  })
+  .strict();
+/** A parsed `data.text`. */
+export type TextConfig = z.infer<typeof textConfigSchema>;
+
+/**
  * The `data:` section of a config. Unknown keys are errors.
  *
  * @example
@@ -87,6 +123,8 @@ export const dataConfigSchema = z
     stratify: z.boolean().default(true),
     normalize: normalizeSchema.default('none'),
     augment: augmentSchema.optional(),
+    /** How texts become token ids (text sources only). */
+    text: textConfigSchema.optional(),
   })
   .strict();
 
@@ -153,8 +191,12 @@ function fail(lines: string[], where: string): never {
  */
 export function absoluteDataPaths(cfg: DataConfig, baseDir: string): DataConfig {
   const s = cfg.source;
-  if (s === 'mnist' || s.type === 'mnist') return cfg;
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const text = cfg.text && 'path' in cfg.text.tokenizer ? { text: { ...cfg.text, tokenizer: { path: at(cfg.text.tokenizer.path) } } } : {};
+  if (s === 'mnist' || s === 'spam') return s === 'spam' ? { ...cfg, ...text } : cfg;
+  if (s.type === 'mnist') return cfg;
+  if (s.type === 'spam') return { ...cfg, ...text };
+  if (s.type === 'text' || s.type === 'text-folder') return { ...cfg, ...text, source: { ...s, train: at(s.train), ...(s.test !== undefined ? { test: at(s.test) } : {}) } };
   if (s.type === 'csv') return { ...cfg, source: { ...s, train: at(s.train), ...(s.test !== undefined ? { test: at(s.test) } : {}) } };
   if (s.type === 'idx') {
     const part = (p: { images: string; labels: string }) => ({ images: at(p.images), labels: at(p.labels) });

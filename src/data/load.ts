@@ -20,6 +20,7 @@ import type { Normalization } from './normalize.ts';
 import { applyStats, explicitStats, noNormalization, scaleStats, standardizeStats } from './normalize.ts';
 import { readNpyPart } from './npy.ts';
 import { split } from './ops.ts';
+import { isTextSource, loadTextData } from './text/load.ts';
 
 /** What {@link loadData} returns: the parts, ready to train on, and what made them. */
 export interface LoadedData {
@@ -32,6 +33,8 @@ export interface LoadedData {
   readonly fingerprint: string;
   /** The batch augmentation `data.augment` asks for, if any. */
   readonly augment?: Augment;
+  /** Things worth telling the user (texts read as latin-1, truncated, empty). */
+  readonly notes?: readonly string[];
   /** For audio sources: the clips' rate and the background noise recordings. */
   readonly audio?: { readonly sampleRate: number; readonly noise: readonly Float32Array[] };
 }
@@ -55,10 +58,16 @@ export interface LoadOptions {
  */
 export async function loadData(config: DataConfigInput, opts: LoadOptions): Promise<LoadedData> {
   const cfg = parseDataConfig(config);
+  if (isTextSource(cfg.source)) {
+    const t = loadTextData(cfg, opts);
+    return { train: t.train, ...(t.validation ? { validation: t.validation } : {}), ...(t.test ? { test: t.test } : {}), normalization: noNormalization, fingerprint: t.fingerprint, notes: t.notes };
+  }
+  if (cfg.text) throw new DistilleryError('CONFIG_INVALID', 'data.text: applies to text sources only (spam, text, text-folder)', 'remove data.text, or use a text source', 'data.text');
   if (typeof cfg.source !== 'string' && cfg.source.type === 'audio') return loadAudioData(cfg, cfg.source, opts);
-  const parts = readSource(cfg.source, opts.baseDir, cfg.limit, cfg.testLimit);
-  const numClasses = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? 10 : cfg.source.numClasses;
-  const shape = typeof cfg.source === 'string' || cfg.source.type === 'mnist' ? undefined : cfg.source.shape;
+  const source = cfg.source as NumericSource;
+  const parts = readSource(source, opts.baseDir, cfg.limit, cfg.testLimit);
+  const numClasses = typeof source === 'string' || source.type === 'mnist' ? 10 : source.numClasses;
+  const shape = typeof source === 'string' || source.type === 'mnist' ? undefined : source.shape;
   const labelled = labelParts(parts, numClasses).map((ds, i) => (shape ? reshape(ds, shape, partFile(parts[i])) : ds));
   let train = labelled[0];
   const rawTest = labelled[1];
@@ -121,6 +130,9 @@ export function reshape(ds: Dataset, shape: readonly number[], where = 'data.sou
   return { ...ds, shape: [...shape] };
 }
 
+/** The sources read as numbers (not text, not audio). */
+type NumericSource = Exclude<DataSource, 'spam' | { type: 'spam' | 'text' | 'text-folder' | 'audio' }>;
+
 /**
  * An audio source: waveforms [n, samples]. A folder brings its own speaker-safe validation
  * split, so `data.validation` (a random split that would put one speaker on both sides) is
@@ -172,7 +184,7 @@ function audioAugment(cfg: DataConfig['augment'], samples: number, rate: number,
   };
 }
 
-function readSource(source: DataSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
+function readSource(source: NumericSource, baseDir: string, limit?: number, testLimit?: number): RawPart[] {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   if (source === 'mnist' || source.type === 'mnist') {
     const tr = mnistFiles('train');
@@ -187,7 +199,6 @@ function readSource(source: DataSource, baseDir: string, limit?: number, testLim
     const tr = readNpyPart(at(source.train.x), at(source.train.y), limit);
     return source.test ? [tr, readNpyPart(at(source.test.x), at(source.test.y), testLimit)] : [tr];
   }
-  if (source.type === 'audio') throw new Error('internal error: audio sources are read by loadAudioData');
   const csvOpts = (n: number | undefined) => ({ ...(source.label !== undefined ? { label: source.label } : {}), ...(n !== undefined ? { limit: n } : {}) });
   const tr = readCsvPart(at(source.train), csvOpts(limit));
   return source.test ? [tr, readCsvPart(at(source.test), csvOpts(testLimit))] : [tr];

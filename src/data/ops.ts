@@ -11,7 +11,9 @@ import { sampleSize, size } from './dataset.ts';
  */
 export function withData(like: Dataset, x: Float32Array, y: Int32Array): Dataset {
   const base = { x, y, shape: like.shape, numClasses: like.numClasses, classNames: like.classNames };
-  return like.valueRange ? { ...base, valueRange: like.valueRange } : base;
+  // Texts and keys are per sample: they stay only when the samples are the same ones, in order.
+  const text = like.text && like.text.texts.length === y.length ? { text: like.text } : {};
+  return like.valueRange ? { ...base, valueRange: like.valueRange, ...text } : { ...base, ...text };
 }
 
 /**
@@ -34,7 +36,8 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     x.set(ds.x.subarray(j * d, (j + 1) * d), i * d);
     y[i] = ds.y[j];
   }
-  return withData(ds, x, y);
+  const out = withData(ds, x, y);
+  return ds.text ? { ...out, text: { ...ds.text, texts: Array.from(indices, (j) => ds.text!.texts[j]), keys: Array.from(indices, (j) => ds.text!.keys[j]) } } : out;
 }
 
 /**
@@ -46,7 +49,8 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
 export function take(ds: Dataset, n: number): Dataset {
   const k = Math.max(0, Math.min(Math.floor(n), size(ds)));
   const d = sampleSize(ds);
-  return withData(ds, ds.x.slice(0, k * d), ds.y.slice(0, k));
+  const out = withData(ds, ds.x.slice(0, k * d), ds.y.slice(0, k));
+  return ds.text ? { ...out, text: { ...ds.text, texts: ds.text.texts.slice(0, k), keys: ds.text.keys.slice(0, k) } } : out;
 }
 
 /**

@@ -91,7 +91,10 @@ export async function cachedTeacherLogits(teacher: Teacher, ds: Dataset, opts: L
   if (opts.cacheDir === false) return { logits: await computeLogits(teacher, ds, opts), numClasses: K, hit: false, key: undefined, file: undefined };
   const dir = opts.cacheDir ?? defaultCacheDir();
   const fp = opts.fingerprint ?? fingerprintOf(ds);
-  const key = logitCacheKey(teacher.hash, fp, opts.normalization);
+  // A text fingerprint covers the raw texts, not the ids: a teacher that reads the student's ids
+  // (not its own tokenisation of the texts) adds the student's tokenizer to its key.
+  const dataKey = ds.text && !teacher.readsTexts ? hashParts([fp, ds.text.tokenizer, ds.text.maxLength]) : fp;
+  const key = logitCacheKey(teacher.hash, dataKey, opts.normalization);
   const file = join(dir, `${key}.logits.bin`);
   const headerFile = join(dir, `${key}.json`);
   const hit = readEntry(file, headerFile, key, n, K);
@@ -174,7 +177,7 @@ async function computeLogits(teacher: Teacher, ds: Dataset, opts: LogitCacheOpti
     const e = Math.min(n, s + bs);
     const x = tf.tensor(ds.x.subarray(s * d, e * d), [e - s, ...ds.shape]);
     try {
-      const { logits, features } = await teacher.predict(x);
+      const { logits, features } = await teacher.predict(x, ds.text ? { texts: ds.text.texts.slice(s, e) } : {});
       for (const f of Object.values(features ?? {})) f.dispose();
       assert(logits.shape[0] === e - s && logits.shape[1] === K, () => `teacher ${teacher.name} gave logits of shape [${logits.shape.join(', ')}] for ${e - s} samples`);
       out.set((await logits.data()) as Float32Array, s * K);

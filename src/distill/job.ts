@@ -135,7 +135,8 @@ export async function distillHooks(o: DistillHooksOptions, train: Dataset): Prom
           release();
           const x = tf.tensor(batch.x, [batch.n, ...o.dataShape], 'float32');
           try {
-            current = await teacher.predict(x, teacherFeatures.length > 0 ? { features: teacherFeatures } : {});
+            const texts = train.text ? Array.from(batch.indices, (i) => train.text!.texts[i]!) : undefined;
+            current = await teacher.predict(x, { ...(teacherFeatures.length > 0 ? { features: teacherFeatures } : {}), ...(texts ? { texts } : {}) });
           } finally {
             x.dispose();
           }
@@ -171,7 +172,7 @@ export async function primeLoss(o: DistillHooksOptions, train: Dataset, samples 
   let t: TeacherOutput | undefined;
   try {
     if (o.teacher && (o.loss.needsTeacher || teacherFeatures.length > 0)) {
-      t = await o.teacher.predict(x, teacherFeatures.length > 0 ? { features: teacherFeatures } : {});
+      t = await o.teacher.predict(x, { ...(teacherFeatures.length > 0 ? { features: teacherFeatures } : {}), ...(train.text ? { texts: train.text.texts.slice(0, n) } : {}) });
     }
     const teacherOut = t;
     tf.tidy(() => {
@@ -222,7 +223,7 @@ export async function evaluateTeacher(teacher: Teacher, ds: Dataset, batchSize =
     const x = tf.tensor(ds.x.subarray(s * d, e * d), [e - s, ...ds.shape], 'float32');
     let out: TeacherOutput | undefined;
     try {
-      out = await teacher.predict(x);
+      out = await teacher.predict(x, ds.text ? { texts: ds.text.texts.slice(s, e) } : {});
       const logits = out.logits;
       const [l, c] = tf.tidy(() => {
         const y = tf.tensor1d(ds.y.subarray(s, e), 'int32');

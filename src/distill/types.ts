@@ -28,8 +28,21 @@ export interface Teacher {
   readonly hash: string;
   /** Feature names this teacher can give (layer names or ONNX output names). */
   readonly featureNames: readonly string[];
-  predict(x: tf.Tensor, opts?: { features?: readonly string[] }): Promise<TeacherOutput>;
+  /**
+   * Logits (and features) for a batch. For text data `texts` holds the batch's raw texts
+   * (aligned with `x`, the student's token ids): a teacher with its own tokenizer reads them.
+   */
+  predict(x: tf.Tensor, opts?: TeacherPredictOptions): Promise<TeacherOutput>;
+  /** True when the teacher reads the raw texts (its own tokenizer), not the student's ids. */
+  readonly readsTexts?: boolean;
   dispose(): void;
+}
+
+/** Options of {@link Teacher.predict}. */
+export interface TeacherPredictOptions {
+  features?: readonly string[];
+  /** The batch's raw texts, for text data. */
+  texts?: readonly string[];
 }
 
 /** Everything a loss term may look at for one training batch. */

@@ -24,6 +24,7 @@ import type { LatencyOptions, QUANTIZE_PRECISIONS } from './latency.ts';
 type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
 import { applyTrainSettings } from './settings.ts';
 import type { LossTermConfig } from './settings.ts';
+import { saveModelInputs } from '../data/text/artifacts.ts';
 import type { EvalOutcome, EvalRequest, Evaluator } from './types.ts';
 
 /** What a {@link ModelEvaluator} trains with: the validated sections of a study config. */
@@ -106,7 +107,7 @@ export async function createModelEvaluator(config: ModelEvaluatorConfig, opts: M
   let logits: Float32Array | undefined;
   if (config.teacher) {
     const numClasses = data.train.numClasses;
-    teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, normalization: data.normalization, train: data.train }));
+    teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape: data.train.shape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...(data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {}) }));
     const probe = createLoss([...distillLossTerms(config.loss)], 'loss', { seed: config.seed });
     const online = teacherRunsOnline(probe, data.augment !== undefined);
     probe.dispose();
@@ -233,6 +234,7 @@ export class ModelEvaluator implements Evaluator {
         await saveModel(model, dir, {
           distillery: { spec: spec.model, normalization: this.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: this.data.fingerprint, dataSource: dataSourceName(this.config.data.source), trial: req.trialId, ...(this.teacher ? { teacher: { name: this.teacher.name, kind: this.teacher.kind, hash: this.teacher.hash }, loss: settings.loss } : {}) },
         });
+        saveModelInputs(dir, train);
         artifacts['model'] = dir;
       }
       const v = violation(values as Partial<Record<MetricName, number>>, this.config.limits);

@@ -93,13 +93,15 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
   report({ event: 'start', command: 'distill', name, out, engine });
 
   const data = await loadData(config.data, { baseDir, seed: config.seed });
+  for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
   const dataShape = data.train.shape;
   const loss = createLoss(config.loss, 'loss', { seed: config.seed });
   let teacher: Teacher | undefined;
   let student: ReturnType<typeof buildModel> | undefined;
   try {
-    teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape, numClasses, normalization: data.normalization, train: data.train }));
+    const text = data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {};
+    teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...text }));
     student = buildModel(config.model, { inputShape: [...dataShape], numClasses, seed: config.seed });
     const cost = modelCost(config.model, [...dataShape], numClasses);
     const augment = augmentOption(config.data, data);

@@ -10,6 +10,7 @@ import type { BackendName, EngineInfo } from '../engine/index.ts';
 import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
 import { saveModel } from '../models/index.ts';
 import type { ModelCost, ModelSpec } from '../models/index.ts';
+import { saveModelInputs } from '../data/text/artifacts.ts';
 import { evaluate } from '../train/index.ts';
 
 // The pieces every job that trains a model shares (train, distill): the output folder, the
@@ -205,6 +206,7 @@ export async function finishRun(model: LayersModel, o: FinishOptions): Promise<T
   await saveModel(model, modelDir, {
     distillery: { spec: o.spec, normalization: o.data.normalization, inputShape: train.shape, numClasses: train.numClasses, classNames: train.classNames, dataFingerprint: o.data.fingerprint, ...o.metadata },
   });
+  saveModelInputs(modelDir, train);
   o.log.append({ event: 'test', ...scores, evaluatedOn });
   return {
     out: o.out,

@@ -67,6 +67,7 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
   report({ event: 'start', command: 'train', name, out, engine });
 
   const data = await loadData(config.data, { baseDir: opts.baseDir ?? process.cwd(), seed: config.seed });
+  for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
   const model = buildModel(config.model, { inputShape: [...data.train.shape], numClasses, seed: config.seed });
   const cost = modelCost(config.model, [...data.train.shape], numClasses);

@@ -16,6 +16,10 @@ export interface TeacherLoadContext {
   readonly normalization: Normalization;
   /** The student's (normalised) training set; only read for a teacher `normalize: scale | standardize`. */
   readonly train?: Dataset;
+  /** The data's class names in order: a teacher that names its classes must match them. */
+  readonly classNames?: readonly string[];
+  /** Set for text data: the student's token count per sample (a text teacher tokenizes the raw texts itself). */
+  readonly text?: { readonly maxLength: number };
   /** The config key of this teacher, for error messages (default `teacher`). */
   readonly key?: string;
 }
@@ -67,6 +71,25 @@ export function checkClasses(got: number, expected: number, where: string, file:
       'TEACHER_CLASSES',
       `${file}: the teacher outputs ${got} classes, the data set has ${expected} (expected ${expected}, got ${got})`,
       'use a teacher trained on the same classes as the data, or check data.source',
+      where,
+    );
+  }
+}
+
+/**
+ * Check a teacher's class names (when it names them) against the data's, in order:
+ * TEACHER_LABELS naming both lists.
+ *
+ * @example
+ * checkLabels(['spam', 'ham'], ['ham', 'spam'], 'teacher.labels', 'teacher.onnx'); // throws
+ */
+export function checkLabels(got: readonly string[] | undefined, expected: readonly string[] | undefined, where: string, file: string): void {
+  if (got === undefined || expected === undefined) return;
+  if (got.join('\u0000') !== expected.join('\u0000')) {
+    throw new DistilleryError(
+      'TEACHER_LABELS',
+      `${file}: the teacher's classes are [${got.join(', ')}], the data's [${expected.join(', ')}] (in order)`,
+      "the teacher must output the data's classes in the same order: relabel the data, or fix the teacher's labels.json / teacher.labels",
       where,
     );
   }

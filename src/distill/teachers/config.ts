@@ -28,6 +28,12 @@ export interface OnnxTeacherConfig {
   /** Logits output name; default: the graph's first output. */
   output?: string;
   normalize?: NormalizeConfig;
+  /** Text teachers: its tokenizer.json (default: tokenizer.json beside the .onnx file). */
+  tokenizer?: string;
+  /** Text teachers: token ids per text when the graph's length is symbolic. */
+  maxLength?: number;
+  /** The teacher's class names in output order (default: labels.json beside the file, if any); must equal the data's. */
+  labels?: string[];
 }
 
 /** Several teachers whose logits (or probabilities) are averaged, with optional weights. */
@@ -56,6 +62,9 @@ const onnxSchema = z
     input: z.string().min(1).optional(),
     output: z.string().min(1).optional(),
     normalize: teacherNormalize,
+    tokenizer: path.optional(),
+    maxLength: z.number().int().min(1).optional(),
+    labels: z.array(z.string()).min(2).optional(),
   })
   .strict();
 

@@ -58,6 +58,7 @@ export function ensembleTeacher(members: readonly Teacher[], opts: { combine: 'l
     inputShape: first.inputShape,
     hash: hashParts(['ensemble', opts.combine, weights, ...members.map((m) => m.hash)]),
     featureNames,
+    ...(members.some((m) => m.readsTexts) ? { readsTexts: true } : {}),
     async predict(x, popts): Promise<TeacherOutput> {
       const asked = popts?.features ?? [];
       for (const f of asked) {
@@ -68,7 +69,7 @@ export function ensembleTeacher(members: readonly Teacher[], opts: { combine: 'l
       const outs = await Promise.all(
         members.map((m, i) => {
           const own = asked.filter((f) => f.startsWith(`m${i}/`)).map((f) => f.slice(`m${i}/`.length));
-          return m.predict(x, own.length > 0 ? { features: own } : {});
+          return m.predict(x, { ...(own.length > 0 ? { features: own } : {}), ...(popts?.texts ? { texts: popts.texts } : {}) });
         }),
       );
       const logits = combineLogits(outs.map((o) => o.logits), weights, opts.combine);

@@ -7,6 +7,7 @@ import type { Teacher, TeacherOutput } from '../types.ts';
 import { affineKey, checkClasses, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
 import type { OnnxTeacherConfig } from './config.ts';
 import { affineBetween, applyAffine, resolveTeacherNormalization } from './normalize.ts';
+import { loadOnnxTextTeacher } from './onnx-text.ts';
 
 /** How a batch in distillery's layout becomes the model's input. */
 export type InputMapping = 'nhwc' | 'nchw' | 'flat';
@@ -77,6 +78,7 @@ export async function loadOnnxTeacher(cfg: OnnxTeacherConfig, path: string, ctx:
     throw e;
   }
   try {
+    if (ctx.text) return await loadOnnxTextTeacher(cfg, path, bytes, session, ctx, key);
     return await build(cfg, path, bytes, session, ctx, key);
   } catch (e) {
     await session.release();

@@ -6,7 +6,8 @@ import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import type { Normalization } from '../../data/normalize.ts';
 import { blockOutputNames, loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
 import type { Teacher, TeacherOutput } from '../types.ts';
-import { affineKey, checkClasses, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
+import { readModelInputs } from '../../data/text/artifacts.ts';
+import { affineKey, checkClasses, checkLabels, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
 import type { TfjsTeacherConfig } from './config.ts';
 import { affineBetween, applyAffine, resolveTeacherNormalization } from './normalize.ts';
 
@@ -65,11 +66,14 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
     throw new DistilleryError('TEACHER_FORMAT', `${join(dir, MODEL_JSON)}: not a TF.js layers model (${why})`, 'pass the folder that `distillery train` wrote (it holds model.json and weights.bin)', `${key}.path`);
   }
   const file = join(dir, MODEL_JSON);
+  // A text teacher trained here has its own tokenizer.json: it reads the raw texts, at its own length.
+  const own = ctx.text ? readModelInputs(dir) : {};
+  const textTok = own.tokenizer;
   const inShape = model.inputs[0].shape.slice(1);
   const d = ctx.dataShape.reduce((a, b) => a * b, 1);
   const same = inShape.length === ctx.dataShape.length && inShape.every((v, i) => v === null || v === ctx.dataShape[i]);
   const flat = inShape.length === 1 && inShape[0] === d;
-  if (!same && !flat) {
+  if (!same && !flat && !textTok) {
     model.dispose();
     throw new DistilleryError(
       'TEACHER_INPUT_SHAPE',
@@ -85,6 +89,7 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
   }
   try {
     checkClasses(outShape[1], ctx.numClasses, `${key}.path`, file);
+    checkLabels(own.classNames, ctx.classNames, `${key}.path`, file);
   } catch (e) {
     model.dispose();
     throw e;
@@ -123,13 +128,19 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
     name: basename(dir),
     numClasses: ctx.numClasses,
     inputShape: [...ctx.dataShape],
-    hash: hashParts(['tfjs', ...bytes, affineKey(affine)]),
+    hash: hashParts(['tfjs', ...bytes, affineKey(affine), textTok ? textTok.json : null]),
     featureNames,
+    ...(textTok ? { readsTexts: true } : {}),
     async predict(x, opts): Promise<TeacherOutput> {
       const names = opts?.features ?? [];
       const head = names.length > 0 ? headFor(names) : model;
+      let ids: Int32Array | undefined;
+      if (textTok) {
+        if (!opts?.texts || opts.texts.length !== x.shape[0]) throw new Error(`internal error: the text teacher ${file} needs the batch's ${x.shape[0]} raw texts`);
+        ids = textTok.encodeBatch(opts.texts, { maxLength: inShape[0] as number }).ids;
+      }
       return tf.tidy(() => {
-        let input = applyAffine(x, affine);
+        let input = ids ? tf.tensor(ids, [ids.length / (inShape[0] as number), inShape[0] as number], model.inputs[0].dtype === 'int32' ? 'int32' : 'float32') : applyAffine(x, affine);
         if (flat && input.shape.length !== 2) input = tf.reshape(input, [input.shape[0], d]);
         const out = head.predictOnBatch(input);
         const [first, ...rest] = Array.isArray(out) ? out : [out];
