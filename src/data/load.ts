@@ -69,7 +69,7 @@ export async function loadData(config: DataConfigInput, opts: LoadOptions): Prom
   const numClasses = typeof source === 'string' || source.type === 'mnist' ? 10 : source.numClasses;
   const shape = typeof source === 'string' || source.type === 'mnist' ? undefined : source.shape;
   const labelled = labelParts(parts, numClasses).map((ds, i) => (shape ? reshape(ds, shape, partFile(parts[i])) : ds));
-  let train = labelled[0];
+  const train = labelled[0];
   const rawTest = labelled[1];
   if (rawTest && rawTest.shape.join(',') !== train.shape.join(',')) {
     throw new DistilleryError(
@@ -79,19 +79,7 @@ export async function loadData(config: DataConfigInput, opts: LoadOptions): Prom
       partFile(parts[1]),
     );
   }
-  let validation: Dataset | undefined;
-  if (cfg.validation > 0) {
-    const s = split(train, cfg.validation, new Rng(opts.seed), { stratify: cfg.stratify });
-    train = s.train;
-    validation = s.validation;
-  }
-  const stats = fitNormalization(train, cfg.normalize);
-  const out = {
-    train: normalizeOwned(train, stats),
-    normalization: stats,
-    ...(validation ? { validation: normalizeOwned(validation, stats) } : {}),
-    ...(rawTest ? { test: normalizeOwned(rawTest, stats) } : {}),
-  };
+  const out = splitAndNormalize(cfg, opts, train, undefined, rawTest);
   const augment = augmentFrom(cfg.augment);
   return { ...out, fingerprint: fingerprint(out.train), ...(augment ? { augment } : {}) };
 }
@@ -148,23 +136,31 @@ function loadAudioData(cfg: DataConfig, source: AudioSource, opts: LoadOptions):
     );
   }
   const audio = loadAudio(source, opts.baseDir, cfg.limit, cfg.testLimit);
-  let train = audio.train;
-  let validation = audio.validation;
+  const out = {
+    ...splitAndNormalize(cfg, opts, audio.train, audio.validation, audio.test),
+    audio: { sampleRate: audio.sampleRate, noise: audio.noise },
+  };
+  const augment = audioAugment(cfg.augment, audio.samples, audio.sampleRate, audio.noise);
+  return { ...out, fingerprint: fingerprint(out.train), ...(augment ? { augment } : {}) };
+}
+
+/**
+ * Hold out `data.validation` from the training part (when set; a source may bring its own
+ * validation part instead), fit `data.normalize` on what remains and apply it to every part.
+ */
+function splitAndNormalize(cfg: DataConfig, opts: LoadOptions, train: Dataset, validation: Dataset | undefined, test: Dataset | undefined) {
   if (cfg.validation > 0) {
     const s = split(train, cfg.validation, new Rng(opts.seed), { stratify: cfg.stratify });
     train = s.train;
     validation = s.validation;
   }
   const stats = fitNormalization(train, cfg.normalize);
-  const out = {
+  return {
     train: normalizeOwned(train, stats),
     normalization: stats,
     ...(validation ? { validation: normalizeOwned(validation, stats) } : {}),
-    ...(audio.test ? { test: normalizeOwned(audio.test, stats) } : {}),
-    audio: { sampleRate: audio.sampleRate, noise: audio.noise },
+    ...(test ? { test: normalizeOwned(test, stats) } : {}),
   };
-  const augment = audioAugment(cfg.augment, audio.samples, audio.sampleRate, audio.noise);
-  return { ...out, fingerprint: fingerprint(out.train), ...(augment ? { augment } : {}) };
 }
 
 /** Time shift then noise, as TensorFlow's Speech Commands pipeline orders them. */
