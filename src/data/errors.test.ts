@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { readCsvPart } from './csv.ts';
-import { idxBytes, npyBytes, tempFiles } from './fixtures.test-util.ts';
+import { idxBytes, npyBytes, fails, tempFiles } from './fixtures.test-util.ts';
 import { readIdx, readIdxPart } from './idx.ts';
 import { labelParts } from './labels.ts';
 import { loadData, reshape } from './load.ts';
@@ -14,20 +14,6 @@ import { split } from './ops.ts';
 const t = tempFiles();
 after(() => t.done());
 
-/** Run `fn`, expect one DistilleryError with `code` whose message holds every `parts`. */
-function fails(fn: () => unknown, code: string, ...parts: string[]): DistilleryError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof DistilleryError, `expected DistilleryError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  for (const p of parts) assert.ok(caught.message.includes(p), `message "${caught.message}" lacks "${p}"`);
-  assert.ok((caught.hint ?? '').length > 10, 'every error carries a hint');
-  return caught;
-}
 
 describe('file errors', () => {
   test('DATA_NOT_FOUND names the missing path', () => {

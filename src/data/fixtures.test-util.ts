@@ -1,9 +1,11 @@
 // Builders of small data files for the data tests, written from the format specs (LeCun's IDX
 // page, numpy's NEP 1 .npy format) independently of the readers under test.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DistilleryError } from '../core/errors.ts';
 
 /** A fresh temp folder and a function that writes a file into it and returns its path. */
 export function tempFiles(): { dir: string; put: (name: string, data: string | Uint8Array) => string; done: () => void } {
@@ -69,4 +71,19 @@ export function npyBytes(descr: string, shape: number[], values: ArrayLike<numbe
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+}
+
+/** Run `fn`, expect one DistilleryError with `code` whose message holds every `parts` and which carries a hint. */
+export function fails(fn: () => unknown, code: string, ...parts: string[]): DistilleryError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof DistilleryError, `expected DistilleryError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  for (const p of parts) assert.ok(caught.message.includes(p), `message "${caught.message}" lacks "${p}"`);
+  assert.ok((caught.hint ?? '').length > 10, 'every error carries a hint');
+  return caught;
 }

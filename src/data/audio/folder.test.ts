@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DistilleryError } from '../../core/errors.ts';
-import { tempFiles } from '../fixtures.test-util.ts';
+import { fails, tempFiles } from '../fixtures.test-util.ts';
 import { writeWav } from './fixtures.test-util.ts';
 import type { FolderOptions } from './folder.ts';
 import { indexFolder, speakerPercent, whichSet } from './folder.ts';
@@ -13,17 +12,6 @@ after(() => t.done());
 
 const OPTS: FolderOptions = { validationPercent: 10, testPercent: 10, silencePercent: 0, unknownPercent: 0, seed: 59185 };
 
-function fails(fn: () => unknown, code: string, ...parts: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof DistilleryError, `expected DistilleryError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  for (const p of parts) assert.ok(caught.message.includes(p), `message "${caught.message}" lacks "${p}"`);
-}
 
 /** A folder of tiny clips: each label gets one clip per speaker. */
 function layout(name: string, labels: readonly string[], speakers: readonly string[], extra: Record<string, string> = {}): string {

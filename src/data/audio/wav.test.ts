@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DistilleryError } from '../../core/errors.ts';
-import { tempFiles } from '../fixtures.test-util.ts';
+import { fails, tempFiles } from '../fixtures.test-util.ts';
 import { quantize, sine, wavBytes } from './fixtures.test-util.ts';
 import { decodeWav, fitLength, mixdown, readWav, resample } from './wav.ts';
 
 const t = tempFiles();
 after(() => t.done());
 
-function fails(fn: () => unknown, code: string, ...parts: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof DistilleryError, `expected DistilleryError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  for (const p of parts) assert.ok(caught.message.includes(p), `message "${caught.message}" lacks "${p}"`);
-  assert.ok((caught.hint ?? '').length > 10, 'every error carries a hint');
-}
 
 // Values that hit the extremes of every integer format, and one each side of zero.
 const VALUES = [0, 0.5, -0.5, -1, 0.999, 1e-3, -1e-3, 0.25];
