@@ -12,7 +12,7 @@ import { teacherRunsOnline, trainingLogits } from '../distill/setup.ts';
 import { distillHooks, evaluateTeacher } from '../distill/job.ts';
 import { teacherCost } from '../distill/teachers/cost.ts';
 import type { Teacher } from '../distill/types.ts';
-import { augmentOption, evalSetOf, finishRun, MetricsLog, openOut, resolveOut, startEngine } from './run.ts';
+import { augmentOption, evalSetOf, finishRun, MetricsLog, openOut, resolveOut, startEngine, withDataVocab } from './run.ts';
 import type { TrainResult } from './run.ts';
 import { trainJobSchema } from './train.ts';
 import type { TrainOptions } from './train.ts';
@@ -102,8 +102,9 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
   try {
     const text = data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {};
     teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...text }));
-    student = buildModel(config.model, { inputShape: [...dataShape], numClasses, seed: config.seed });
-    const cost = modelCost(config.model, [...dataShape], numClasses);
+    const spec = withDataVocab(config.model, data);
+    student = buildModel(spec, { inputShape: [...dataShape], numClasses, seed: config.seed });
+    const cost = modelCost(spec, [...dataShape], numClasses);
     const augment = augmentOption(config.data, data);
     const online = teacherRunsOnline(loss, augment.augment !== undefined);
     let source: DistillResult['teacherLogits'] = loss.needsTeacher ? (online ? 'online' : 'computed') : 'unused';
@@ -140,7 +141,7 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
     const { set } = evalSetOf(data, opts.scoreOn);
     const t = await evaluateTeacher(teacher, set, config.cache.batchSize);
     const studentResult = await finishRun(student, {
-      out, spec: config.model, data, cost, epochs, evalBatchSize: config.train.evalBatchSize, started, engine, log,
+      out, spec, data, cost, epochs, evalBatchSize: config.train.evalBatchSize, started, engine, log,
       metadata: { teacher: { name: teacher.name, kind: teacher.kind, hash: teacher.hash }, loss: config.loss },
       ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}),
     });

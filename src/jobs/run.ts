@@ -11,6 +11,7 @@ import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
 import { saveModel } from '../models/index.ts';
 import type { ModelCost, ModelSpec } from '../models/index.ts';
 import { saveModelInputs } from '../data/text/artifacts.ts';
+import { TextTokenizer } from '../tokenizers/index.ts';
 import { evaluate } from '../train/index.ts';
 
 // The pieces every job that trains a model shares (train, distill): the output folder, the
@@ -31,6 +32,29 @@ export interface TrainResult {
   epochs: number;
   seconds: number;
   engine: EngineInfo;
+}
+
+/**
+ * The model spec with the data's vocabulary size written in where the spec leaves it out (a
+ * text model's `input: { kind: tokens, length }`, or a first `embedding` block without
+ * `vocabSize`): the size of the tokenizer built from (or read for) the training texts. So a
+ * config need not know the vocabulary the data builds, and the spec saved with the model is
+ * complete. Non-text data, or a spec that gives the size, comes back unchanged.
+ *
+ * @example
+ * const spec = withDataVocab(config.model, data); // input: { kind: 'tokens', length: 128, vocabSize: 7993 }
+ */
+export function withDataVocab(spec: ModelSpec, data: LoadedData): ModelSpec {
+  const text = data.train.text;
+  if (!text) return spec;
+  const first = spec.blocks[0];
+  const input = spec.input;
+  if (input !== undefined && !Array.isArray(input)) {
+    if (input.vocabSize !== undefined || (first?.type === 'embedding' && first.vocabSize !== undefined)) return spec;
+    return { ...spec, input: { ...input, vocabSize: new TextTokenizer(text.tokenizer).vocabSize } };
+  }
+  if (first?.type !== 'embedding' || first.vocabSize !== undefined) return spec;
+  return { ...spec, blocks: [{ ...first, vocabSize: new TextTokenizer(text.tokenizer).vocabSize }, ...spec.blocks.slice(1)] };
 }
 
 function timestamp(): string {

@@ -6,7 +6,7 @@ import { applyOverrides, readConfigFile, validateConfig } from '../config/index.
 import { absoluteDataPaths, dataConfigSchema, loadData } from '../data/index.ts';
 import { buildModel, modelCost, modelSpecSchema } from '../models/index.ts';
 import { fit, trainConfigSchema } from '../train/index.ts';
-import { augmentOption, finishRun, MetricsLog, openOut, resolveOut, startEngine } from './run.ts';
+import { augmentOption, finishRun, MetricsLog, openOut, resolveOut, startEngine, withDataVocab } from './run.ts';
 import type { TrainResult } from './run.ts';
 
 export { resolveOut };
@@ -69,8 +69,9 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
   const data = await loadData(config.data, { baseDir: opts.baseDir ?? process.cwd(), seed: config.seed });
   for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
-  const model = buildModel(config.model, { inputShape: [...data.train.shape], numClasses, seed: config.seed });
-  const cost = modelCost(config.model, [...data.train.shape], numClasses);
+  const spec = withDataVocab(config.model, data);
+  const model = buildModel(spec, { inputShape: [...data.train.shape], numClasses, seed: config.seed });
+  const cost = modelCost(spec, [...data.train.shape], numClasses);
   // data paths made absolute: export and report find the data from the run folder alone
   openOut(out, { ...config, data: absoluteDataPaths(config.data, opts.baseDir ?? process.cwd()) });
   report({ event: 'info', message: `${name}: ${cost.params.toLocaleString('en-US')} params, ${cost.macs.toLocaleString('en-US')} MACs/sample, ${data.train.y.length} training samples` });
@@ -85,7 +86,7 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
     ...augmentOption(config.data, data),
     reporter: log.reporter(report, opts.label),
   });
-  const result = await finishRun(model, { out, spec: config.model, data, cost, epochs: fitResult.epochsRun, evalBatchSize: config.train.evalBatchSize, started, engine, log, ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}) });
+  const result = await finishRun(model, { out, spec, data, cost, epochs: fitResult.epochsRun, evalBatchSize: config.train.evalBatchSize, started, engine, log, ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}) });
   model.dispose();
   return result;
 }
