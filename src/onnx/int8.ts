@@ -25,30 +25,52 @@ const COMPUTE = new Set(['Conv', 'Gemm']);
 /** Ops that move values without changing them: their output keeps the input's parameters. */
 const PASSTHROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose']);
 
+/** A MatMul by a constant (a text model's projections and feed-forward; not attention's activation × activation). */
+function weightedMatMul(g: IrGraph, n: IrNode): boolean {
+  return n.op === 'MatMul' && g.inits.has(n.inputs[1]!) && !g.inits.has(n.inputs[0]!);
+}
+
+/** What to quantise: activation tensors, and which of them only weighted MatMuls read quantised. */
+interface Activations {
+  all: Set<string>;
+  /** Tensors whose QDQ feeds only the weighted MatMuls that read them; other readers keep float (a residual stream stays exact). */
+  matmulOnly: Set<string>;
+}
+
 /**
  * The activation tensors to quantise: inputs of Conv/Gemm, their outputs (after a Relu/Clip
- * that reads only them, which onnxruntime then drops as the uint8 range already clamps), and
- * both sides of a residual Add. The graph output stays float32.
+ * that reads only them, which onnxruntime then drops as the uint8 range already clamps), both
+ * sides of a residual Add (an Add of two activations at least one of which is already
+ * quantised: so a text model's float arithmetic, such as the attention mask's -1e9 bias, is
+ * left alone), and the input of each MatMul by a constant (its output stays float, which
+ * onnxruntime runs as MatMulIntegerToFloat). The graph output stays float32.
  */
-function activationTensors(g: IrGraph): Set<string> {
+function activationTensors(g: IrGraph): Activations {
   const uses = consumers(g);
   const out = new Set<string>();
   const byIndex = g.nodes;
   for (const n of g.nodes) {
-    if (COMPUTE.has(n.op)) {
-      out.add(n.inputs[0]!);
-      let y = n.outputs[0]!;
-      const readers = uses.get(y) ?? [];
-      const next = readers.length === 1 && readers[0]! >= 0 ? byIndex[readers[0]!] : undefined;
-      if (next && (next.op === 'Relu' || next.op === 'Clip')) y = next.outputs[0]!;
-      out.add(y);
-    } else if (n.op === 'Add') {
-      for (const t of [...n.inputs, n.outputs[0]!]) out.add(t);
-    }
+    if (!COMPUTE.has(n.op)) continue;
+    out.add(n.inputs[0]!);
+    let y = n.outputs[0]!;
+    const readers = uses.get(y) ?? [];
+    const next = readers.length === 1 && readers[0]! >= 0 ? byIndex[readers[0]!] : undefined;
+    if (next && (next.op === 'Relu' || next.op === 'Clip')) y = next.outputs[0]!;
+    out.add(y);
   }
+  for (const n of g.nodes) {
+    if (n.op !== 'Add' || n.inputs.some((t) => g.inits.has(t)) || !n.inputs.some((t) => out.has(t))) continue;
+    for (const t of [...n.inputs, n.outputs[0]!]) out.add(t);
+  }
+  const matmulOnly = new Set<string>();
+  for (const n of g.nodes) {
+    if (!weightedMatMul(g, n) || out.has(n.inputs[0]!)) continue;
+    matmulOnly.add(n.inputs[0]!);
+  }
+  for (const t of matmulOnly) out.add(t);
   out.delete(g.output.name);
   for (const t of [...out]) if (g.inits.has(t)) out.delete(t);
-  return out;
+  return { all: out, matmulOnly };
 }
 
 function qparams(lo: number, hi: number): QParams {
@@ -127,7 +149,7 @@ export async function quantizeInt8(g: IrGraph, cal: CalibrationOptions | undefin
   if (!cal || cal.x.length === 0) {
     throw new DistilleryError('EXPORT_CALIBRATION', 'an int8 export needs calibration samples to set the activation ranges', 'pass calibration samples from the training data (the CLI reads them from the model\'s data, or --data CONFIG)');
   }
-  const acts = activationTensors(g);
+  const { all: acts, matmulOnly } = activationTensors(g);
   const prod = producers(g);
   // tensors that only move values inherit their source's parameters, so onnxruntime can drop the pair
   const inherits = new Map<string, string>();
@@ -163,9 +185,11 @@ export async function quantizeInt8(g: IrGraph, cal: CalibrationOptions | undefin
   };
   if (acts.has(g.input.name)) addQdq(g.input.name);
   for (const n of g.nodes) {
-    const node = { ...n, inputs: n.inputs.map((t) => dq.get(t) ?? t) };
-    if (COMPUTE.has(n.op) && g.inits.has(n.inputs[1]!)) quantizeNodeWeights(g, node, params.get(n.inputs[0]!), head);
-    body.push(node);
+    const matmul = weightedMatMul(g, n);
+    const node = { ...n, inputs: n.inputs.map((t) => (matmulOnly.has(t) && !matmul ? t : (dq.get(t) ?? t))) };
+    if ((COMPUTE.has(n.op) || matmul) && g.inits.has(n.inputs[1]!)) quantizeNodeWeights(g, node, params.get(n.inputs[0]!), head);
+    if (n.op === 'Gather' && g.inits.has(n.inputs[0]!) && (g.inits.get(n.inputs[0]!)!.dims.length === 2)) body.push(...quantizedGather(g, node));
+    else body.push(node);
     for (const t of n.outputs) if (acts.has(t)) addQdq(t);
   }
   g.nodes = [...head, ...body];
@@ -173,9 +197,34 @@ export async function quantizeInt8(g: IrGraph, cal: CalibrationOptions | undefin
   return g;
 }
 
+/**
+ * An embedding lookup `Gather(table [V, D], ids)` on an int8 table, one symmetric scale per row
+ * (per token): `Gather(table_q, ids)` cast to float times `Gather(scales [V, 1], ids)`. Only the
+ * looked-up rows are dequantised (a DequantizeLinear of the whole table would touch all V·D
+ * values on every run), and the table, most of a text model's bytes, shrinks 4x.
+ */
+function quantizedGather(g: IrGraph, node: IrNode): IrNode[] {
+  const tName = node.inputs[0]!;
+  const t = g.inits.get(tName)!;
+  const { q, scales } = quantizeWeights(floatData(g, tName), t.dims, 0);
+  g.inits.delete(tName);
+  g.inits.set(`${tName}_q`, { name: `${tName}_q`, type: 'int8', dims: t.dims, data: q });
+  g.inits.set(`${tName}_s`, { name: `${tName}_s`, type: 'float32', dims: [t.dims[0]!, 1], data: scales });
+  const ids = node.inputs[1]!;
+  const y = node.outputs[0]!;
+  const axis = { axis: attr.i(0) };
+  return [
+    { name: '', op: 'Gather', inputs: [`${tName}_q`, ids], outputs: [`${y}_q`], attrs: axis },
+    { name: '', op: 'Cast', inputs: [`${y}_q`], outputs: [`${y}_qf`], attrs: { to: attr.i(1) } },
+    { name: '', op: 'Gather', inputs: [`${tName}_s`, ids], outputs: [`${y}_s`], attrs: axis },
+    { name: node.name, op: 'Mul', inputs: [`${y}_qf`, `${y}_s`], outputs: [y], attrs: {} },
+  ];
+}
+
 function quantizeNodeWeights(g: IrGraph, node: IrNode, x: QParams | undefined, head: IrNode[]): void {
   const wName = node.inputs[1]!;
   const w = g.inits.get(wName)!;
+  // output channels: Conv's OIHW axis 0, Gemm's and MatMul's [in, out] axis 1
   const axis = node.op === 'Conv' ? 0 : 1;
   const { q, scales } = quantizeWeights(floatData(g, wName), w.dims, axis);
   const c = scales.length;
