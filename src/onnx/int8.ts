@@ -139,7 +139,10 @@ function quantizeWeights(w: Float32Array, dims: number[], axis: number): { q: In
  * Rewrites a float32 graph into QDQ form (the layout onnxruntime's quantisation tool writes,
  * which its graph optimiser fuses into QLinearConv / QGemm / QLinearAdd): weights int8,
  * per output channel, symmetric; biases int32 at scale x_scale · w_scale; activations uint8,
- * per tensor, asymmetric, their ranges the min/max over the calibration samples.
+ * per tensor, asymmetric, their ranges the min/max over the calibration samples. In text
+ * models, every MatMul by a constant (attention projections, feed-forward) gets int8 weights
+ * per output column and a uint8 input, and an embedding `Gather` reads an int8 table with one
+ * scale per row; the attention's own products, softmax and mask stay float.
  * Throws `EXPORT_CALIBRATION` when no calibration samples are given.
  *
  * @example
