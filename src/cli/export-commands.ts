@@ -1,6 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.ts';
-import { exportOnnxFolder, loadModelFolder, variantRows } from '../deploy/onnx/index.ts';
+import { copyModelInputs, exportOnnxFolder, loadModelFolder, variantRows } from '../deploy/onnx/index.ts';
 import type { OnnxPrecision } from '../onnx/index.ts';
 import { exportTfjs } from '../deploy/tfjs/index.ts';
 import type { CommandSpec } from './spec.ts';
@@ -53,7 +53,9 @@ export const exportCommands: CommandSpec[] = [
       flags.reporter({ event: 'start', command: 'export', model: modelDir, format, quantize: quantize ?? 'none', out, engine });
       if (format === 'tfjs') {
         (await loadModelFolder(modelDir)).dispose();
-        const r = await exportTfjs(modelDir, { out, ...(quantize ? { quantize: quantize === 'fp16' ? 'float16' : 'uint8' } : {}) });
+        const t = await exportTfjs(modelDir, { out, ...(quantize ? { quantize: quantize === 'fp16' ? 'float16' : 'uint8' } : {}) });
+        // labels.json and a text model's tokenizer.json travel with the model
+        const r = { ...t, files: [...t.files, ...copyModelInputs(modelDir, out)] };
         flags.reporter({ event: 'done', command: 'export', format, ...r });
         if (!flags.json) {
           process.stdout.write(table([
@@ -82,6 +84,9 @@ export const exportCommands: CommandSpec[] = [
         process.stdout.write(`wrote ${r.file} (${kb(r.bytes)}); ${on}; latency: onnxruntime CPU, ${threads ?? 1} thread(s)\n`);
         const p = r.parity;
         process.stdout.write(`parity with TF.js (fp32): max |diff| ${p.maxAbsDiff.toExponential(1)}, ${p.samples - p.classDiffers}/${p.samples} same class${p.ok ? '' : ' (NOT within tolerance: accepted by --accept-parity-miss)'}\n`);
+        const tp = r.textParity;
+        if (tp) process.stdout.write(`raw-text parity (tokenizer.json + model.onnx on the raw test texts): ${tp.samples - tp.classDiffers}/${tp.samples} same class as TF.js on the training ids${tp.ok ? '' : ' (NOT met: accepted by --accept-parity-miss)'}\n`);
+        if (r.inputs.length > 0) process.stdout.write(`beside it: ${r.inputs.map((f) => basename(f)).join(', ')}\n`);
       }
     },
   },

@@ -63,11 +63,14 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
  * compares every logit and every predicted class: the proof that the file the user ships
  * computes what was trained.
  *
+ * `ref`: the TF.js logits of `x` when the caller has them already (a text export compares
+ * them with the raw-text run too), so the TF.js model runs once.
+ *
  * @example
  * const p = await onnxParity(model, await exportOnnx(model), test.x, [28, 28, 1]);
  * p.ok; // true: max |diff| <= 1e-4 and the same class for every sample
  */
-export async function onnxParity(model: tfl.LayersModel, onnxBytes: Uint8Array, x: Float32Array, shape: readonly number[]): Promise<ParityReport> {
+export async function onnxParity(model: tfl.LayersModel, onnxBytes: Uint8Array, x: Float32Array, shape: readonly number[], ref = tfLogits(model, x, shape)): Promise<ParityReport> {
   const session = await openOnnx('parity', { bytes: onnxBytes });
   let ours: Float32Array;
   try {
@@ -75,7 +78,6 @@ export async function onnxParity(model: tfl.LayersModel, onnxBytes: Uint8Array, 
   } finally {
     await session.release();
   }
-  const ref = tfLogits(model, x, shape);
   const classes = ref.length / (x.length / shape.reduce((a, b) => a * b, 1));
   const a = argmaxRows(ours, classes);
   const b = argmaxRows(ref, classes);

@@ -15,6 +15,8 @@ export interface LabelledSamples {
   x: Float32Array;
   y: Int32Array;
   shape: readonly number[];
+  /** For text: the raw texts whose token ids `x` holds (what the raw-text parity check reads). */
+  texts?: readonly string[];
 }
 
 /** Latency of one batch size in onnxruntime-node. */
@@ -65,7 +67,9 @@ async function timeSession(s: OnnxSession, shape: readonly number[], batch: numb
     const rng = new Rng(batch);
     x = Float32Array.from({ length: batch * d }, () => rng.next());
   }
-  const feeds = { [s.inputs[0]!.name]: { data: x, dims: onnxDims(batch, shape) } };
+  // a text model takes int32 token ids (the data holds them as whole float32 numbers)
+  const data = s.inputs[0]!.type === 'int32' ? Int32Array.from(source && source.length >= batch * d ? x : new Float32Array(x.length).fill(1)) : x;
+  const feeds = { [s.inputs[0]!.name]: { data, dims: onnxDims(batch, shape) } };
   const st = latencyStats(await timeRuns(() => s.run(feeds), { warmup: 10, iterations }), batch);
   return { batch, p50Ms: st.p50Ms, p95Ms: st.p95Ms, throughput: st.throughput };
 }

@@ -53,7 +53,7 @@ function readJson(file: string, pick: (json: unknown) => unknown): unknown {
 }
 
 function labelled(ds: Dataset): LabelledSamples {
-  return { x: ds.x, y: ds.y, shape: ds.shape };
+  return { x: ds.x, y: ds.y, shape: ds.shape, ...(ds.text ? { texts: ds.text.texts } : {}) };
 }
 
 function checkShape(ds: Dataset, inputShape: readonly number[], where: string): void {
@@ -85,7 +85,9 @@ export async function exportData(modelDir: string, inputShape: readonly number[]
   if (file !== undefined) {
     const raw = await readConfigFile(file);
     const section = (raw.value['data'] ?? raw.value) as Record<string, unknown>;
-    return fromSection(section, dirname(raw.file ?? resolve(file)), file, 'config', inputShape, stats, limit);
+    // a text model reads --data's texts with its own tokenizer: a vocabulary built from other texts would give other ids
+    const text = textSection(section, modelDir);
+    return fromSection(text ? { ...section, text } : section, dirname(raw.file ?? resolve(file)), file, 'config', inputShape, stats, limit);
   }
   if (trainedOnMnist(modelDir)) {
     const test = normalize(loadMnist('test'), stats);
@@ -96,9 +98,15 @@ export async function exportData(modelDir: string, inputShape: readonly number[]
   const run = join(modelDir, '..', 'config.json');
   const section = readJson(run, (j) => (j as { data?: unknown }).data);
   if (section && typeof section === 'object') {
+    // A text run's vocabulary came from its training part: rebuilt from the same split (the
+    // run's validation share and seed), the test ids are those training computed, which the
+    // raw-text parity check holds the saved tokenizer.json to.
+    const text = existsSync(join(modelDir, 'tokenizer.json'));
+    const seed = text ? readJson(run, (j) => (j as { seed?: unknown }).seed) : undefined;
+    const asRun = text ? { keepValidation: true, seed: typeof seed === 'number' ? seed : 1 } : {};
     // runs write absolute data paths; an older run's relative ones are taken from here
     try {
-      return await fromSection(section as Record<string, unknown>, process.cwd(), run, 'run', inputShape, stats, limit);
+      return await fromSection(section as Record<string, unknown>, process.cwd(), run, 'run', inputShape, stats, limit, asRun);
     } catch (e) {
       if (!isDistilleryError(e) || !e.code.startsWith('DATA_')) throw e;
       throw new DistilleryError(e.code, `${run} names the training data, but: ${e.message}`, 'the data has moved or changed since training: pass --data CONFIG (a config whose data: section names it)', e.where ?? run);
@@ -107,10 +115,18 @@ export async function exportData(modelDir: string, inputShape: readonly number[]
   return { source: 'none' };
 }
 
-/** Test and calibration samples from a `data:` section (`where` names it in errors). */
-async function fromSection(section: Record<string, unknown>, baseDir: string, where: string, source: 'config' | 'run', inputShape: readonly number[], stats: Normalization, limit: number): Promise<ExportData> {
-  const cfg = parseDataConfig({ ...section, normalize: 'none', validation: 0 });
-  const data = await loadData(cfg, { baseDir, seed: 0 });
+/** The `text:` section that makes a data section read texts with the model's own tokenizer.json, or undefined for a model without one. */
+function textSection(section: Record<string, unknown>, modelDir: string): Record<string, unknown> | undefined {
+  const tok = join(modelDir, 'tokenizer.json');
+  if (!existsSync(tok)) return undefined;
+  const text = (section['text'] ?? {}) as Record<string, unknown>;
+  return { ...text, tokenizer: { path: resolve(tok) } };
+}
+
+/** Test and calibration samples from a `data:` section (`where` names it in errors); `asRun`: keep the section's validation split and the run's seed (a text run's vocabulary depends on them). */
+async function fromSection(section: Record<string, unknown>, baseDir: string, where: string, source: 'config' | 'run', inputShape: readonly number[], stats: Normalization, limit: number, asRun: { keepValidation?: boolean; seed?: number } = {}): Promise<ExportData> {
+  const cfg = parseDataConfig({ ...section, normalize: 'none', ...(asRun.keepValidation ? {} : { validation: 0 }) });
+  const data = await loadData(cfg, { baseDir, seed: asRun.seed ?? 0 });
   checkShape(data.train, inputShape, where);
   const calib = normalize(data.train, stats);
   const d = inputShape.reduce((a, b) => a * b, 1);

@@ -13,3 +13,5 @@ export { exportData, trainedOnMnist } from './data.ts';
 export type { ExportData, ExportDataOptions } from './data.ts';
 export { exportOnnxFolder, loadModelFolder, ONNX_FILE_NAMES } from './job.ts';
 export type { ExportFolderOptions, ExportFolderResult } from './job.ts';
+export { copyModelInputs, MODEL_INPUT_FILES, randomIds, rawTextParity } from './text.ts';
+export type { TextParityReport } from './text.ts';

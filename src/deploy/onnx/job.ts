@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
@@ -10,7 +10,9 @@ import type { Normalization } from '../../data/index.ts';
 import { loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
 import { compareVariants, type OnnxVariant, type VariantReport } from './compare.ts';
 import { exportData } from './data.ts';
-import { exportOnnx, onnxGraph, onnxParity, PARITY_TOLERANCE, type OnnxPrecision, type ParityReport } from '../../onnx/index.ts';
+import { argmaxRows, exportOnnx, onnxGraph, onnxParity, PARITY_TOLERANCE, tfLogits, type OnnxPrecision, type ParityReport } from '../../onnx/index.ts';
+import { readModelInputs } from '../../data/index.ts';
+import { copyModelInputs, randomIds, rawTextParity, type TextParityReport } from './text.ts';
 
 /**
  * File name of each precision inside the output folder.
@@ -82,6 +84,14 @@ export interface ExportFolderResult {
    * `ok` is false only when the miss was accepted (`acceptParityMiss`).
    */
   parity: ParityReport;
+  /**
+   * For a text model with labelled texts: `tokenizer.json` + the fp32 ONNX on the raw test
+   * texts against TF.js on the training-time ids, text by text. Always checked when there
+   * are texts; `ok` is false only when the miss was accepted (`acceptParityMiss`).
+   */
+  textParity?: TextParityReport;
+  /** `labels.json` and `tokenizer.json` copied beside the exported file. */
+  inputs: string[];
 }
 
 /**
@@ -117,8 +127,14 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
     const bytes = precision === 'fp32' ? fp32 : await exportOnnx(model, { precision, ...(data.calibration ? { calibration: data.calibration } : {}) });
     // parity before anything is written: a file that does not compute what was trained is never
     // left behind under a name that says it is the model (docs/deploy.md, "Parity")
-    const parity = await onnxParity(model, fp32, data.test?.x ?? randomInputs(inputShape, 256), inputShape);
+    const { tokenizer } = readModelInputs(modelDir); // TOKENIZER_FORMAT on a broken tokenizer.json, before anything is written
+    const x = data.test?.x ?? (tokenizer ? randomIds(inputShape[0]!, tokenizer.vocabSize, 256) : randomInputs(inputShape, 256));
+    const ref = tfLogits(model, x, inputShape);
+    const parity = await onnxParity(model, fp32, x, inputShape, ref);
     const how = `max |onnx - tfjs| ${parity.maxAbsDiff.toExponential(1)} over ${parity.samples.toLocaleString('en-US')} ${data.test ? 'test' : 'random'} samples, ${parity.classDiffers} predicted classes differ`;
+    const texts = data.test?.texts;
+    const textParity = tokenizer && texts ? await rawTextParity(fp32, tokenizer, texts, inputShape[0]!, argmaxRows(ref, ref.length / parity.samples), x) : undefined;
+    const textHow = textParity ? `tokenizer.json + ONNX on ${textParity.samples.toLocaleString('en-US')} raw test texts: ${textParity.classDiffers} classes differ from TF.js on the training-time ids (${textParity.idsDiffer} texts tokenized differently)` : '';
     if (!parity.ok && !opts.acceptParityMiss) {
       throw new DistilleryError(
         'EXPORT_PARITY',
@@ -127,11 +143,21 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
         modelDir,
       );
     }
+    if (textParity && !textParity.ok && !opts.acceptParityMiss) {
+      throw new DistilleryError(
+        'EXPORT_TEXT_PARITY',
+        `${modelDir}: the exported model does not read raw texts as training did (${textHow}); nothing written`,
+        "the model folder's tokenizer.json is not the one its training data was encoded with: export from the folder that train or distill wrote; --accept-parity-miss writes the file anyway",
+        join(modelDir, 'tokenizer.json'),
+      );
+    }
     if (parity.ok) report({ event: 'info', message: `parity: ${how}` });
     else report({ event: 'warning', message: `parity NOT within ${PARITY_TOLERANCE}: ${how}; written anyway (--accept-parity-miss); please report this model (its model.json) as an exporter bug` });
+    if (textParity) report({ event: textParity.ok ? 'info' : 'warning', message: `raw-text parity${textParity.ok ? '' : ' NOT met (written anyway: --accept-parity-miss)'}: ${textHow}` });
     const file = resolve(opts.out, ONNX_FILE_NAMES[precision]);
     writeFileAtomic(file, bytes);
-    report({ event: 'info', message: `wrote ${file} (${bytes.length.toLocaleString('en-US')} bytes)` });
+    const inputs = copyModelInputs(modelDir, opts.out);
+    report({ event: 'info', message: `wrote ${file} (${bytes.length.toLocaleString('en-US')} bytes)${inputs.length > 0 ? ` and ${inputs.map((f) => basename(f)).join(', ')}` : ''}` });
     let variants: VariantReport[] = [];
     if (opts.compare ?? true) {
       const list: OnnxVariant[] = [{ precision: 'fp32', bytes: fp32 }];
@@ -143,7 +169,7 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
         ...(opts.batches ? { batches: opts.batches } : {}),
       });
     }
-    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants, parity };
+    return { format: 'onnx', file, precision, bytes: bytes.length, data: data.source, variants, parity, ...(textParity ? { textParity } : {}), inputs };
   } finally {
     model.dispose();
   }
