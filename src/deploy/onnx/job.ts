@@ -112,6 +112,7 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
   const model = await loadModelFolder(modelDir);
   try {
     onnxGraph(model); // EXPORT_UNSUPPORTED before any data is read
+    const { tokenizer } = readModelInputs(modelDir); // TOKENIZER_FORMAT on a broken tokenizer.json, as early
     const meta = ((model.getUserDefinedMetadata() as Record<string, unknown> | undefined)?.[METADATA_KEY] ?? {}) as { normalization?: Normalization };
     const inputShape = model.inputs[0]!.shape.slice(1) as number[];
     const data = await exportData(modelDir, inputShape, meta.normalization, opts.dataConfig !== undefined ? { dataConfig: opts.dataConfig } : {});
@@ -127,7 +128,6 @@ export async function exportOnnxFolder(modelDir: string, opts: ExportFolderOptio
     const bytes = precision === 'fp32' ? fp32 : await exportOnnx(model, { precision, ...(data.calibration ? { calibration: data.calibration } : {}) });
     // parity before anything is written: a file that does not compute what was trained is never
     // left behind under a name that says it is the model (docs/deploy.md, "Parity")
-    const { tokenizer } = readModelInputs(modelDir); // TOKENIZER_FORMAT on a broken tokenizer.json, before anything is written
     const x = data.test?.x ?? (tokenizer ? randomIds(inputShape[0]!, tokenizer.vocabSize, 256) : randomInputs(inputShape, 256));
     const ref = tfLogits(model, x, inputShape);
     const parity = await onnxParity(model, fp32, x, inputShape, ref);
