@@ -25,9 +25,13 @@ const COMPUTE = new Set(['Conv', 'Gemm']);
 /** Ops that move values without changing them: their output keeps the input's parameters. */
 const PASSTHROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose']);
 
-/** A MatMul by a constant (a text model's projections and feed-forward; not attention's activation × activation). */
+/**
+ * A MatMul by a constant in a text model (int32 token ids in): its projections and feed-forward,
+ * not attention's activation × activation. Only text models: an audio front-end's MatMuls by
+ * the DFT, mel and DCT matrices read power spectra whose range no single uint8 scale holds.
+ */
 function weightedMatMul(g: IrGraph, n: IrNode): boolean {
-  return n.op === 'MatMul' && g.inits.has(n.inputs[1]!) && !g.inits.has(n.inputs[0]!);
+  return g.input.type === 'int32' && n.op === 'MatMul' && g.inits.has(n.inputs[1]!) && !g.inits.has(n.inputs[0]!);
 }
 
 /** What to quantise: activation tensors, and which of them only weighted MatMuls read quantised. */
@@ -191,7 +195,7 @@ export async function quantizeInt8(g: IrGraph, cal: CalibrationOptions | undefin
     const matmul = weightedMatMul(g, n);
     const node = { ...n, inputs: n.inputs.map((t) => (matmulOnly.has(t) && !matmul ? t : (dq.get(t) ?? t))) };
     if ((COMPUTE.has(n.op) || matmul) && g.inits.has(n.inputs[1]!)) quantizeNodeWeights(g, node, params.get(n.inputs[0]!), head);
-    if (n.op === 'Gather' && g.inits.has(n.inputs[0]!) && (g.inits.get(n.inputs[0]!)!.dims.length === 2)) body.push(...quantizedGather(g, node));
+    if (n.op === 'Gather' && g.input.type === 'int32' && g.inits.has(n.inputs[0]!) && g.inits.get(n.inputs[0]!)!.dims.length === 2) body.push(...quantizedGather(g, node));
     else body.push(node);
     for (const t of n.outputs) if (acts.has(t)) addQdq(t);
   }
