@@ -14,7 +14,7 @@ import { blocks as blockRegistry, blockSchemas, type BlockSpec, type ResolvedBlo
  *   activation relu6; padding is always same and every conv is followed by BN (convs have no bias)
  * - maxpool/avgpool: size 2, stride = size, padding valid (the Keras convention)
  * - dense: activation linear, bias true
- * - text blocks (embedding, conv1d, sepconv1d, seqpool, transformer): see docs/text-models.md
+ * - text blocks (embedding, conv1d, sepconv1d, seqpool, transformer): see docs/text.md ("Text models")
  *   and each block's file under ./blocks/
  *
  * A text model's input is `{ kind: 'tokens', length, vocabSize }` (see {@link tokenInputSchema}):
