@@ -10,7 +10,7 @@ import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
 import { buildModel, saveModel } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
-import { cachedTeacherLogits, createLoss, distillHooks, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
+import { cachedTeacherLogits, createLoss, distillHooks, transformerLayersOf, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
 import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
 import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
@@ -177,7 +177,7 @@ export class ModelEvaluator implements Evaluator {
       if (aug) fitOpts.augment = (b, rng) => aug(b, train.shape, rng);
       let release = () => {};
       if (this.teacher && settings.loss) {
-        loss = createLoss(settings.loss, 'loss', { seed });
+        loss = createLoss(settings.loss, 'loss', { seed, layers: transformerLayersOf(model, this.teacher) });
         const hooks = await distillHooks({ loss, student: model, teacher: this.teacher, cachedLogits: this.teacherLogits, numClasses: train.numClasses, dataShape: train.shape }, train);
         Object.assign(fitOpts, hooks.fit);
         release = () => hooks.dispose();
