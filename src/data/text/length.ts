@@ -1,4 +1,5 @@
 import { DistilleryError } from '../../core/errors.ts';
+import type { TextTokenizer as Tokenizer } from '../../tokenizers/load.ts';
 import { TextTokenizer } from '../../tokenizers/load.ts';
 import type { Dataset } from '../dataset.ts';
 
@@ -32,4 +33,19 @@ export function textAtLength(ds: Dataset, length: number, where = 'model.input.l
     x = Float32Array.from(new TextTokenizer(text.tokenizer).encodeBatch(text.texts, { maxLength: length }).ids);
   }
   return { ...ds, x, shape: [length], text: { ...text, maxLength: length } };
+}
+
+/**
+ * A text data set encoded again with a model's own tokenizer at its length: what the model read
+ * in training, whichever tokenizer the data was loaded with (a data config rebuilds its
+ * vocabulary from its training split, which another seed or limit changes).
+ *
+ * @example
+ * const test = textWithTokenizer(data.test, readModelInputs(dir).tokenizer!, 64);
+ */
+export function textWithTokenizer(ds: Dataset, tokenizer: Tokenizer, length: number): Dataset {
+  const text = ds.text;
+  if (!text) throw new DistilleryError('DATA_TEXT_LENGTH', 'a text model asked for data that is not text', 'score a text model on text data');
+  const x = Float32Array.from(tokenizer.encodeBatch(text.texts, { maxLength: length }).ids);
+  return { ...ds, x, shape: [length], text: { ...text, tokenizer: tokenizer.json, maxLength: length } };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { openOnnx, type OnnxSession, type OnnxTensor } from '../../runtime/index.ts';
+import { openOnnx, type OnnxFeed, type OnnxSession } from '../../runtime/index.ts';
 import { webModelOf, type BrowserSession } from '../../runtime/browser.ts';
 import type { TimingOptions } from './stats.ts';
 
@@ -56,6 +56,15 @@ function randomInput(n: number, seed: number): Float32Array {
 }
 
 /**
+ * Token ids for a text model: texts that fill the whole length (no padding: the attention and
+ * pooling cost the most), every id 1 (`[UNK]`, in every vocabulary; a lookup costs the same for
+ * any id, and a larger one could be outside a small vocabulary).
+ */
+function tokenInput(n: number): Int32Array {
+  return new Int32Array(n).fill(1);
+}
+
+/**
  * A TF.js model on the current engine (call `initEngine` first). Each run is `predict` followed
  * by `dataSync()`, so the time covers the whole forward pass and the read-back, as an app pays it.
  *
@@ -72,7 +81,8 @@ export function tfjsRunner(model: tfl.LayersModel): Runner {
     inputShape: shapeAt,
     prepare(batch, seed = 1) {
       const shape = shapeAt(batch);
-      const x = tf.tensor(randomInput(shape.reduce((a, d) => a * d, 1), seed), shape);
+      const n = shape.reduce((a, d) => a * d, 1);
+      const x = model.inputs[0]!.dtype === 'int32' ? tf.tensor(tokenInput(n), shape, 'int32') : tf.tensor(randomInput(n, seed), shape);
       return {
         run() {
           const y = model.predict(x) as tf.Tensor;
@@ -108,7 +118,9 @@ export async function onnxRunner(bytes: Uint8Array, name: string, threads?: numb
     inputShape: shapeAt,
     prepare(batch, seed = 1) {
       const dims = shapeAt(batch);
-      const feeds: Record<string, OnnxTensor> = { [input.name]: { data: randomInput(dims.reduce((a, d) => a * d, 1), seed), dims } };
+      const n = dims.reduce((a, d) => a * d, 1);
+      const data = input.type === 'int32' ? tokenInput(n) : input.type === 'int64' ? new BigInt64Array(n).fill(1n) : randomInput(n, seed);
+      const feeds: Record<string, OnnxFeed> = { [input.name]: { data, dims } };
       return { run: () => session.run(feeds, outputs), dispose: () => {} };
     },
     release: () => session.release(),
