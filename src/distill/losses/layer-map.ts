@@ -38,6 +38,10 @@ export function layerPairOptions<T extends z.ZodRawShape>(extra: T) {
  * uniformLayerMap(3, 4); // [1, 2, 4]
  */
 export function uniformLayerMap(studentLayers: number, teacherLayers: number): number[] {
+  if (teacherLayers === 0) {
+    throw new DistilleryError('LOSS_LAYER_MAP', 'loss: layers: uniform needs the teacher\'s transformer layers, and this teacher gives none',
+      'layer terms need a TF.js teacher trained here with transformer blocks (an ONNX teacher gives its logits only); drop hidden/attention or use such a teacher', 'loss');
+  }
   if (studentLayers < 1 || teacherLayers < studentLayers) {
     throw new DistilleryError('LOSS_LAYER_MAP', `loss: layers: uniform maps ${studentLayers} student transformer layer(s) onto ${teacherLayers} of the teacher; it needs 1 <= student layers <= teacher layers`,
       'give the student fewer transformer blocks than the teacher, or name the pairs with student: and teacher:', 'loss');

@@ -28,7 +28,8 @@ test('uniform layer mapping: TinyBERT g(m) = floor(m N / M), and the expansion i
   assert.deepEqual(uniformLayerMap(2, 4), [2, 4]);
   assert.deepEqual(uniformLayerMap(3, 4), [1, 2, 4]);
   assert.deepEqual(uniformLayerMap(2, 2), [1, 2]);
-  assert.throws(() => uniformLayerMap(3, 2), (e: Error & { code?: string }) => e.code === 'LOSS_LAYER_MAP');
+  assert.throws(() => uniformLayerMap(3, 2), (e: Error & { code?: string }) => e.code === 'LOSS_LAYER_MAP' && /3 student/.test(e.message));
+  assert.throws(() => uniformLayerMap(2, 0), (e: Error & { code?: string; hint?: string }) => e.code === 'LOSS_LAYER_MAP' && /ONNX teacher/.test(e.hint ?? ''));
   const out = expandLayerTerms(
     [{ term: 'kd', weight: 0.5 }, { term: 'attention', weight: 1, layers: 'uniform', heads: 'map' }, { term: 'hidden', weight: 2, layers: 'uniform' }],
     { student: [1, 2], teacher: [1, 2, 3, 4] },
