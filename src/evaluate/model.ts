@@ -25,6 +25,7 @@ type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
 import { applyTrainSettings } from './settings.ts';
 import type { LossTermConfig } from './settings.ts';
 import { saveModelInputs } from '../data/text/artifacts.ts';
+import { TextTokenizer } from '../tokenizers/index.ts';
 import type { EvalOutcome, EvalRequest, Evaluator } from './types.ts';
 
 /** What a {@link ModelEvaluator} trains with: the validated sections of a study config. */
@@ -143,7 +144,7 @@ export class ModelEvaluator implements Evaluator {
     try {
       // a text model's own input length may be shorter than the data's (data.text.maxLength): the
       // length is then a searched choice, and the data is cut to it (textAtLength)
-      m = materialize(this.config.space, c, text ? { numClasses } : { inputShape: this.data.train.shape, numClasses });
+      m = materialize(this.config.space, c, text ? { numClasses, vocabSize: this.vocabSize() } : { inputShape: this.data.train.shape, numClasses });
     } catch (e) {
       if (isDistilleryError(e) && e.code === 'SEARCH_INVALID_CANDIDATE') return { violation: Infinity, metrics: {}, reason: `${e.code}: ${e.message}` };
       throw e;
@@ -159,6 +160,13 @@ export class ModelEvaluator implements Evaluator {
     if (r.ok) return { violation: 0, metrics: r.metrics, spec, shape };
     const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');
     return { violation: r.violation, metrics: r.metrics, reason, spec };
+  }
+
+  private vocab: number | undefined;
+  /** The data tokenizer's vocabulary size (text data), which fills a template's token input that leaves it out. */
+  private vocabSize(): number {
+    this.vocab ??= new TextTokenizer(this.data.train.text!.tokenizer).vocabSize;
+    return this.vocab;
   }
 
   async evaluate(req: EvalRequest): Promise<EvalOutcome> {

@@ -55,7 +55,7 @@ test('a text space: length is searched, limits are checked at the candidate\'s l
   const space = new SearchSpace({
     template: {
       model: {
-        input: { kind: 'tokens', length: { choice: [4, 8, 16] }, vocabSize: 30 },
+        input: { kind: 'tokens', length: { choice: [4, 8, 16] } }, // vocabSize: the data's tokenizer's
         blocks: [{ type: 'embedding', dim: 8 }, { type: 'conv1d', filters: 8, kernel: 3 }, { type: 'seqpool', mode: 'max' }],
       },
     },
@@ -65,7 +65,9 @@ test('a text space: length is searched, limits are checked at the candidate\'s l
     objectives: [{ metric: 'accuracy', direction: 'max' }, { metric: 'macs', direction: 'min' }],
     limits: parseLimits(['macs<=1000']),
   });
-  const spec = (length: number) => ({ input: { kind: 'tokens' as const, length, vocabSize: 30 }, blocks: [{ type: 'embedding' as const, dim: 8 }, { type: 'conv1d' as const, filters: 8, kernel: 3 }, { type: 'seqpool' as const, mode: 'max' as const }] });
+  const vocab = new TextTokenizer(ev.data.train.text!.tokenizer).vocabSize;
+  assert.ok(vocab > 10 && vocab < 30, `vocabulary ${vocab}`);
+  const spec = (length: number) => ({ input: { kind: 'tokens' as const, length, vocabSize: vocab }, blocks: [{ type: 'embedding' as const, dim: 8 }, { type: 'conv1d' as const, filters: 8, kernel: 3 }, { type: 'seqpool' as const, mode: 'max' as const }] });
   const macsAt = (length: number) => modelCost(spec(length), undefined, 2).macs;
   assert.equal(macsAt(4), 4 * 3 * 8 * 8 + 8 * 2); // conv L·k·C·F + head
 
@@ -79,6 +81,8 @@ test('a text space: length is searched, limits are checked at the candidate\'s l
   const ok = await ev.evaluate({ trialId: 1, candidate: { 'model.input.length': 4 }, epochs: 1, artifactDir: join(dir, 't1') });
   assert.equal(ok.state, 'complete', ok.reason);
   assert.equal(ok.values['macs'], macsAt(4));
+  assert.equal(ok.values['params'], modelCost(spec(4), undefined, 2).params, 'the embedding has the tokenizer\'s vocabulary');
+  assert.equal((ok.spec as { model: { input: { vocabSize: number } } }).model.input.vocabSize, vocab);
   const model = JSON.parse(readFileSync(join(ok.artifacts['model']!, 'model.json'), 'utf8'));
   assert.deepEqual(model.modelTopology.config.layers[0].config.batch_input_shape, [null, 4]);
   const tok = JSON.parse(readFileSync(join(ok.artifacts['model']!, 'tokenizer.json'), 'utf8'));
