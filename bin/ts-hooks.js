@@ -40,10 +40,14 @@ export async function load(url, context, nextLoad) {
   } catch {
     esbuild ??= await import('esbuild');
     code = (await esbuild.transform(source, options)).code;
-    mkdirSync(CACHE, { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, cached); // atomic: a parallel start reads the whole file or none
+    try {
+      mkdirSync(CACHE, { recursive: true });
+      const tmp = `${cached}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, cached); // atomic: a parallel start reads the whole file or none
+    } catch {
+      // a cache that cannot be written only makes the next start slower
+    }
   }
   return { format: 'module', source: code, shortCircuit: true };
 }
