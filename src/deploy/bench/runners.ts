@@ -6,27 +6,9 @@ import { openOnnx, type OnnxFeed, type OnnxSession } from '../../runtime/index.t
 import { webModelOf, type BrowserSession } from '../../runtime/browser.ts';
 import type { TimingOptions } from './stats.ts';
 
-/**
- * Runtimes `bench` and `profile-device` can time models on: onnxruntime-node, TF.js on wasm in
- * Node, and TF.js on wasm inside Chromium (`browser`, see runtime/browser.ts).
- */
-export const RUNTIMES = ['onnx', 'tfjs-wasm', 'browser'] as const;
-/** What `report` times on when not told: the two that need nothing outside Node. */
-export const NODE_RUNTIMES = ['onnx', 'tfjs-wasm'] as const;
-/** One of {@link RUNTIMES}. */
-export type RuntimeName = (typeof RUNTIMES)[number];
-
-/**
- * Checks a runtime name from the user: `BENCH_RUNTIME` listing the known ones otherwise.
- *
- * @example
- * runtimeName('onnx'); // 'onnx'
- * runtimeName('tflite'); // throws: unknown runtime 'tflite'; known: onnx, tfjs-wasm
- */
-export function runtimeName(v: unknown, where = '--runtime'): RuntimeName {
-  if (typeof v === 'string' && (RUNTIMES as readonly string[]).includes(v)) return v as RuntimeName;
-  throw new DistilleryError('BENCH_RUNTIME', `unknown runtime '${String(v)}'; known: ${RUNTIMES.join(', ')}`, `pass ${where} ${RUNTIMES.join(', ')}`, where);
-}
+// The names live in their own file, so the CLI can list them in its help without loading TF.js.
+export { NODE_RUNTIMES, RUNTIMES, runtimeName, type RuntimeName } from './runtimes.ts';
+import type { RuntimeName } from './runtimes.ts';
 
 /** A model made ready for one batch size: `run` does one forward pass and waits for its output. */
 export interface PreparedRun {
