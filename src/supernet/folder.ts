@@ -46,14 +46,13 @@ export function saveSupernet(dir: string, net: Supernet, manifest: Omit<Supernet
 }
 
 /**
- * Reads a trained supernet folder: its manifest and the supernet with its weights.
- * `SUPERNET_NOT_FOUND` when the folder has no `supernet.json`, `SUPERNET_FORMAT` when its files
- * do not fit together.
+ * The manifest of a trained supernet folder (validated config), without loading its weights.
+ * `SUPERNET_NOT_FOUND` when the folder has no `supernet.json`, `SUPERNET_FORMAT` when it is not one.
  *
  * @example
- * const { manifest, net } = loadSupernet('runs/supernet');
+ * readManifest('runs/supernet').trainingMacs;
  */
-export function loadSupernet(dir: string): { manifest: SupernetManifest; net: Supernet } {
+export function readManifest(dir: string): SupernetManifest {
   const path = join(dir, SUPERNET_JSON);
   if (!existsSync(path)) throw new DistilleryError('SUPERNET_NOT_FOUND', `${dir}: not a trained supernet folder (no ${SUPERNET_JSON})`, 'pass the --out folder of a finished `distillery supernet train`', dir);
   let m: SupernetManifest;
@@ -63,8 +62,19 @@ export function loadSupernet(dir: string): { manifest: SupernetManifest; net: Su
     throw new DistilleryError('SUPERNET_FORMAT', `${path}: not valid JSON (${(e as Error).message})`, 'train the supernet again', path);
   }
   if (m.format !== 'distillery-supernet' || m.version !== 1) throw new DistilleryError('SUPERNET_FORMAT', `${path}: not a distillery supernet manifest (version 1)`, 'train the supernet again', path);
-  const config = supernetConfigSchema.parse(m.config);
-  const net = new Supernet(config.supernet, m.inputShape, m.numClasses, config.seed);
+  return { ...m, config: supernetConfigSchema.parse(m.config) };
+}
+
+/**
+ * Reads a trained supernet folder: its manifest and the supernet with its weights (the engine
+ * must be initialised first). `SUPERNET_FORMAT` when its files do not fit together.
+ *
+ * @example
+ * const { manifest, net } = loadSupernet('runs/supernet');
+ */
+export function loadSupernet(dir: string): { manifest: SupernetManifest; net: Supernet } {
+  const m = readManifest(dir);
+  const net = new Supernet(m.config.supernet, m.inputShape, m.numClasses, m.config.seed);
   try {
     const buf = readFileSync(join(dir, SUPERNET_WEIGHTS));
     const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -80,5 +90,5 @@ export function loadSupernet(dir: string): { manifest: SupernetManifest; net: Su
     net.dispose();
     throw e;
   }
-  return { manifest: { ...m, config }, net };
+  return { manifest: m, net };
 }
