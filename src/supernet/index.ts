@@ -21,7 +21,7 @@ export { supernetConfigSchema, supernetSearchSchema, loadSupernetConfig } from '
 export type { SupernetConfig } from './config.ts';
 export { trainSupernet, sandwichStep, subnetMacs, TRAIN_MACS_FACTOR } from './train.ts';
 export type { TrainSupernetOptions, TrainSupernetResult } from './train.ts';
-export { loadSupernet, saveSupernet, SUPERNET_JSON, SUPERNET_WEIGHTS } from './folder.ts';
+export { loadSupernet, readManifest, saveSupernet, SUPERNET_JSON, SUPERNET_WEIGHTS } from './folder.ts';
 export type { SupernetManifest } from './folder.ts';
 export { loadSupernetData } from './data.ts';
 export type { SupernetData } from './data.ts';
