@@ -11,7 +11,7 @@
  * await searchSupernet({ supernet: 'runs/supernet', store: 'runs/ofa.db', limits: ['macs<=60000'] });
  * await extractFromSupernet({ supernet: 'runs/supernet', trial: 3, out: 'runs/picked', onnx: true });
  */
-export { elasticSpaceSchema, elasticStageSchema, largestArch, smallestArch, randomArch, subnetSpec, archName, searchSpaceDefinition, archFromCandidate, blockGeometry, checkArch } from './space.ts';
+export { elasticSpaceSchema, elasticStageSchema, templateSpace, largestArch, smallestArch, randomArch, subnetSpec, archName, searchSpaceDefinition, archFromCandidate, blockGeometry, checkArch } from './space.ts';
 export type { ElasticSpace, ElasticSpaceInput, SubnetArch, BlockGeometry } from './space.ts';
 export { Supernet, BN_EPSILON } from './net.ts';
 export type { BnMode, BnStats, SharedWeight } from './net.ts';

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.ts';
 import { isDistilleryError } from '../core/errors.ts';
-import { modelCost } from '../models/index.ts';
-import { SearchSpace, strategies } from '../search/index.ts';
+import { modelCost, type ModelSpec } from '../models/index.ts';
+import { materialize, SearchSpace, strategies } from '../search/index.ts';
 import { TINY_SPACE } from './fixtures.test-util.ts';
-import { archFromCandidate, checkArch, elasticSpaceSchema, largestArch, randomArch, searchSpaceDefinition, smallestArch, subnetSpec } from './space.ts';
+import { archFromCandidate, checkArch, elasticSpaceSchema, largestArch, randomArch, searchSpaceDefinition, smallestArch, subnetSpec, templateSpace } from './space.ts';
 
 
 test('every subnet is a valid spec whose costs come from modelCost, ordered smallest < random < largest', () => {
@@ -41,4 +41,13 @@ test('candidates of the search space map to subnets, and bad subnets are refused
   bad.kernel[1]![0] = 9;
   assert.throws(() => subnetSpec(TINY_SPACE, bad), (e) => isDistilleryError(e) && e.code === 'SUPERNET_ARCH' && e.message.includes('stages[1].blocks[0].kernel'));
   assert.throws(() => elasticSpaceSchema.parse({ stem: { filters: 4 }, stages: [{ filters: 8, depth: [1], expansion: [2], kernel: [4] }] }), /odd/);
+});
+
+test('the template space makes the same subnets: all-largest and all-smallest choices give the largest and smallest specs', () => {
+  const space = new SearchSpace(templateSpace(TINY_SPACE));
+  const pick = (f: (xs: number[]) => number) => Object.fromEntries(space.dims.map((d) => [d.name, f(d.options as number[])]));
+  const specOf = (c: Record<string, number>) => materialize(space, c, { inputShape: [28, 28, 1], numClasses: 10 }).model!;
+  const cost = (s: ModelSpec) => modelCost(s, [28, 28, 1], 10);
+  assert.deepEqual(cost(specOf(pick((xs) => Math.max(...xs)))), cost(subnetSpec(TINY_SPACE, largestArch(TINY_SPACE))));
+  assert.deepEqual(cost(specOf(pick((xs) => Math.min(...xs)))), cost(subnetSpec(TINY_SPACE, smallestArch(TINY_SPACE))));
 });

@@ -175,3 +175,28 @@ export function archFromCandidate(space: ElasticSpace, c: Candidate): SubnetArch
     kernel: space.stages.map((s, i) => Array.from({ length: maxOf(s.depth) }, (_, j) => num(blockKey(i, j, 'kernel'), s.kernel))),
   };
 }
+
+const choiceOrValue = (xs: readonly number[]): number | { choice: number[] } => (xs.length === 1 ? xs[0]! : { choice: [...xs] });
+
+/**
+ * The same subnets as an ordinary search space template (`space.template.model`): per stage its
+ * first block, then `repeat` of the later ones (depth − 1 copies), each block with its own
+ * expansion and kernel choices. It is what a per-candidate search trains from scratch (the
+ * benchmark's other arm) and what `distillery profile-device --space` profiles a device's
+ * blocks on, so a latency table covers every subnet.
+ *
+ * @example
+ * new SearchSpace(templateSpace(space)); // the subnet space for `distillery search`
+ */
+export function templateSpace(space: ElasticSpace): { template: { model: { blocks: unknown[] } } } {
+  const act = space.activation;
+  const blocks: unknown[] = [{ type: 'conv2d', filters: space.stem.filters, kernel: space.stem.kernel, stride: space.stem.stride, batchNorm: true, activation: act }];
+  for (const s of space.stages) {
+    const block = (stride: number) => ({ type: 'mbconv', filters: s.filters, stride, expansion: choiceOrValue(s.expansion), kernel: choiceOrValue(s.kernel), se: 0, activation: act });
+    blocks.push(block(s.stride));
+    const later = [...new Set(s.depth.map((d) => d - 1))].sort((a, b) => a - b);
+    if (later.some((d) => d > 0)) blocks.push({ repeat: choiceOrValue(later), block: block(1) });
+  }
+  blocks.push({ type: 'globalavgpool' });
+  return { template: { model: { blocks } } };
+}
