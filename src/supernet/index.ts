@@ -19,7 +19,7 @@ export { recalibrate, subnetAccuracy, subnetLogits, imageBatch, CALIBRATION_SAMP
 export type { RecalibrateOptions } from './score.ts';
 export { supernetConfigSchema, supernetSearchSchema, loadSupernetConfig } from './config.ts';
 export type { SupernetConfig } from './config.ts';
-export { trainSupernet, sandwichStep, subnetMacs, TRAIN_MACS_FACTOR } from './train.ts';
+export { trainSupernet, sandwichStep, stepSubnets, plannedTrainingMacs, subnetMacs, TRAIN_MACS_FACTOR } from './train.ts';
 export type { TrainSupernetOptions, TrainSupernetResult } from './train.ts';
 export { loadSupernet, readManifest, saveSupernet, SUPERNET_JSON, SUPERNET_WEIGHTS } from './folder.ts';
 export type { SupernetManifest } from './folder.ts';

@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadSupernetConfig } from './config.ts';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.ts';
 import { isDistilleryError } from '../core/errors.ts';
@@ -25,17 +28,19 @@ test('every subnet is a valid spec whose costs come from modelCost, ordered smal
 });
 
 test('candidates of the search space map to subnets, and bad subnets are refused with the choice at fault', () => {
-  const def = searchSpaceDefinition(TINY_SPACE);
+  const space = new SearchSpace(searchSpaceDefinition(TINY_SPACE));
   // depth per stage, expansion and kernel per block of the deepest version: 2 + 2·2·2
-  assert.equal(Object.keys(def.params).length, 10);
-  const space = new SearchSpace(def);
+  assert.equal(space.dims.length, 10);
   const s = strategies.get('random')(space, { seed: 3 });
   for (let i = 0; i < 10; i++) {
     const c = s.ask();
     const arch = archFromCandidate(TINY_SPACE, c);
     checkArch(TINY_SPACE, arch);
-    assert.equal(arch.depth[1], c['s1_depth']);
-    assert.equal(arch.kernel[1]![1], c['s1_b1_kernel']);
+    assert.equal(arch.depth[1], 1 + (c['model.blocks[4].repeat'] as number));
+    assert.equal(arch.kernel[1]![0], c['model.blocks[3].kernel']);
+    if (arch.depth[1] === 2) assert.equal(arch.kernel[1]![1], c['model.blocks[4].block[0].kernel']);
+    // the candidate's template model is the subnet's spec
+    assert.deepEqual(modelCost(materialize(space, c).model!, [28, 28, 1], 10), modelCost(subnetSpec(TINY_SPACE, arch), [28, 28, 1], 10));
   }
   const bad = largestArch(TINY_SPACE);
   bad.kernel[1]![0] = 9;
@@ -50,4 +55,11 @@ test('the template space makes the same subnets: all-largest and all-smallest ch
   const cost = (s: ModelSpec) => modelCost(s, [28, 28, 1], 10);
   assert.deepEqual(cost(specOf(pick((xs) => Math.max(...xs)))), cost(subnetSpec(TINY_SPACE, largestArch(TINY_SPACE))));
   assert.deepEqual(cost(specOf(pick((xs) => Math.min(...xs)))), cost(subnetSpec(TINY_SPACE, smallestArch(TINY_SPACE))));
+});
+
+test('examples/spaces/mnist-supernet.yaml is the template space of examples/mnist-supernet.yaml', async () => {
+  const root = new URL('../../examples/', import.meta.url).pathname;
+  const { config } = await loadSupernetConfig(`${root}mnist-supernet.yaml`);
+  const file = parse(readFileSync(`${root}spaces/mnist-supernet.yaml`, 'utf8')) as { space: unknown };
+  assert.deepEqual(file.space, templateSpace(config.supernet));
 });

@@ -146,33 +146,42 @@ export function archName(arch: SubnetArch): string {
   return `d${arch.depth.join(',')} ${stages.join('|')}`;
 }
 
-const depthKey = (i: number) => `s${i}_depth`;
-const blockKey = (i: number, j: number, what: 'expansion' | 'kernel') => `s${i}_b${j}_${what}`;
-
 /**
- * The subnet space as a search space definition (`space.params` only): one parameter per
- * elastic choice, so every existing strategy (random, evolution, TPE, NSGA-II) searches it. A
- * choice with a single option is fixed, not a parameter.
+ * The subnet space as a search space definition: {@link templateSpace}, whose repeat counts
+ * make the later blocks' choices conditional, so the strategies (random, evolution, TPE,
+ * NSGA-II) never tell apart two candidates that are the same subnet, and a per-candidate
+ * search over the same subnets uses the same parameter names.
  */
-export function searchSpaceDefinition(space: ElasticSpace): { params: Record<string, { choice: number[] }> } {
-  const params: Record<string, { choice: number[] }> = {};
-  space.stages.forEach((s, i) => {
-    if (s.depth.length > 1) params[depthKey(i)] = { choice: [...s.depth] };
-    for (let j = 0; j < maxOf(s.depth); j++) {
-      if (s.expansion.length > 1) params[blockKey(i, j, 'expansion')] = { choice: [...s.expansion] };
-      if (s.kernel.length > 1) params[blockKey(i, j, 'kernel')] = { choice: [...s.kernel] };
-    }
-  });
-  return { params };
+export function searchSpaceDefinition(space: ElasticSpace): ReturnType<typeof templateSpace> {
+  return templateSpace(space);
 }
 
-/** The subnet a search candidate names (fixed choices filled in). */
+/** Where each stage's blocks sit in {@link templateSpace}: its first block, and its repeat (if any). */
+function templateLayout(space: ElasticSpace): { first: number; repeat: number | undefined }[] {
+  let at = 1; // block 0 is the stem
+  return space.stages.map((s) => {
+    const first = at++;
+    const repeat = s.depth.some((d) => d > 1) ? at++ : undefined;
+    return { first, repeat };
+  });
+}
+
+/** The subnet a search candidate of {@link searchSpaceDefinition} names (fixed choices filled in). */
 export function archFromCandidate(space: ElasticSpace, c: Candidate): SubnetArch {
-  const num = (k: string, only: readonly number[]) => (c[k] === undefined ? only[0]! : Number(c[k]));
+  const num = (k: string, only: readonly number[]) => (c[k] === undefined || c[k] === null ? only[0]! : Number(c[k]));
+  const layout = templateLayout(space);
+  const at = (i: number, j: number, what: 'expansion' | 'kernel') => {
+    const { first, repeat } = layout[i]!;
+    return j === 0 ? `model.blocks[${first}].${what}` : `model.blocks[${repeat}].block[${j - 1}].${what}`;
+  };
   return {
-    depth: space.stages.map((s, i) => num(depthKey(i), s.depth)),
-    expansion: space.stages.map((s, i) => Array.from({ length: maxOf(s.depth) }, (_, j) => num(blockKey(i, j, 'expansion'), s.expansion))),
-    kernel: space.stages.map((s, i) => Array.from({ length: maxOf(s.depth) }, (_, j) => num(blockKey(i, j, 'kernel'), s.kernel))),
+    depth: space.stages.map((s, i) => {
+      const r = layout[i]!.repeat;
+      const later = [...new Set(s.depth.map((d) => d - 1))];
+      return 1 + (r === undefined ? 0 : num(`model.blocks[${r}].repeat`, later));
+    }),
+    expansion: space.stages.map((s, i) => Array.from({ length: maxOf(s.depth) }, (_, j) => num(at(i, j, 'expansion'), s.expansion))),
+    kernel: space.stages.map((s, i) => Array.from({ length: maxOf(s.depth) }, (_, j) => num(at(i, j, 'kernel'), s.kernel))),
   };
 }
 

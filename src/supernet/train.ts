@@ -133,8 +133,7 @@ export async function trainSupernet(config: SupernetConfig, opts: TrainSupernetO
         const step = epoch * stepsPerEpoch + b;
         const start = b * bs;
         const end = Math.min(n, start + bs);
-        const rng = new Rng(deriveSeed(config.seed, step, 7));
-        const others = [smallest, ...Array.from({ length: config.sandwich.random }, () => randomArch(space, rng))];
+        const others = stepSubnets(config, step).slice(1);
         const r = sandwichStep(net, vars, train, order, start, end, largest, others, T, loss, teacherLogits);
         tf.tidy(() => opt.apply(vars.map((v) => r.grads[v.name]), schedule(step)));
         for (const g of Object.values(r.grads)) g.dispose();
@@ -164,6 +163,40 @@ export async function trainSupernet(config: SupernetConfig, opts: TrainSupernetO
     opt.dispose();
     if (!existsSync(join(out, SUPERNET_JSON)) && !hasCheckpoint(ckptDir)) rmSync(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * The subnets trained at global step `step`: the largest, the smallest, then `sandwich.random`
+ * random ones drawn from (seed, step) alone, so a resumed run draws the same ones and a planner
+ * can count a run's compute before it starts.
+ *
+ * @example
+ * stepSubnets(config, 0).length; // 2 + config.sandwich.random
+ */
+export function stepSubnets(config: SupernetConfig, step: number): SubnetArch[] {
+  const space = config.supernet;
+  const rng = new Rng(deriveSeed(config.seed, step, 7));
+  return [largestArch(space), smallestArch(space), ...Array.from({ length: config.sandwich.random }, () => randomArch(space, rng))];
+}
+
+/**
+ * The training MACs of each epoch of a run over `samples` training samples, before it runs
+ * (what {@link trainSupernet} will count): 3 × forward MACs per sample, every subnet of every step.
+ */
+export function plannedTrainingMacs(config: SupernetConfig, samples: number, inputShape: readonly number[], numClasses: number): number[] {
+  const bs = Math.min(config.train.batchSize, samples);
+  const steps = Math.ceil(samples / bs);
+  const cache = new Map<string, number>();
+  const macs = (a: SubnetArch) => {
+    const k = JSON.stringify(a);
+    if (!cache.has(k)) cache.set(k, subnetMacs(config.supernet, a, inputShape, numClasses));
+    return cache.get(k)!;
+  };
+  return Array.from({ length: config.train.epochs }, (_, e) => {
+    let sum = 0;
+    for (let b = 0; b < steps; b++) sum += TRAIN_MACS_FACTOR * (Math.min(samples, (b + 1) * bs) - b * bs) * stepSubnets(config, e * steps + b).reduce((a, s) => a + macs(s), 0);
+    return sum;
+  });
 }
 
 /**
