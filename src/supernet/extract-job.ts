@@ -48,7 +48,7 @@ export interface ExtractResult {
   onnx?: ExportFolderResult;
 }
 
-async function trialArch(opts: ExtractOptions, dir: string): Promise<{ params: Record<string, unknown> }> {
+async function trialArch(opts: ExtractOptions, dir: string): Promise<{ params: Record<string, unknown>; from: string }> {
   const last = lastSearch(dir);
   const storePath = opts.store ?? last?.store;
   if (!storePath) throw new DistilleryError('SUPERNET_NO_STORE', `${dir}: no search over this supernet is recorded`, 'pass --store DB (the store of `supernet search`), or run `supernet search` first', '--store');
@@ -60,7 +60,7 @@ async function trialArch(opts: ExtractOptions, dir: string): Promise<{ params: R
     const t = (await store.listTrials(study.id)).find((r) => r.number === opts.trial);
     if (!t) throw new DistilleryError('SUPERNET_NO_TRIAL', `${storePath}: study '${study.name}' has no trial ${opts.trial}`, 'pick a trial number from `distillery search show --store …`', '--trial');
     if (t.state !== 'complete') throw new DistilleryError('SUPERNET_NO_TRIAL', `${storePath}: trial ${opts.trial} of '${study.name}' is ${t.state}, not complete`, 'pick a complete trial (the front lists them)', '--trial');
-    return { params: t.params };
+    return { params: t.params, from: `trial ${t.number} of study '${study.name}' in ${storePath}` };
   } finally {
     await store.close();
   }
@@ -85,9 +85,12 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
   const sc = manifest.config;
   try {
     let arch = opts.arch;
+    let from = 'the subnet given';
     if (!arch) {
       if (opts.trial === undefined) throw new DistilleryError('CLI_OPTION_REQUIRED', 'extract needs the subnet: --trial N', 'pass --trial N from `search show`', '--trial');
-      arch = archFromCandidate(sc.supernet, (await trialArch(opts, dir)).params as never);
+      const t = await trialArch(opts, dir);
+      arch = archFromCandidate(sc.supernet, t.params as never);
+      from = t.from;
     }
     const spec = subnetSpec(sc.supernet, arch, manifest.inputShape); // SUPERNET_ARCH on a bad subnet
     const data = await loadSupernetData(sc, manifest.baseDir);
@@ -124,7 +127,7 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
       });
       saveModelInputs(out, data.train);
       const result: ExtractResult = { out, subnet: arch, name: archName(arch), maxAbsDiff, accuracy: correct / n, params: model.countParams() };
-      report({ event: 'info', message: `extracted ${archName(arch)}: max |extracted - supernet| ${maxAbsDiff.toExponential(1)} over ${n} validation samples, accuracy ${(100 * result.accuracy).toFixed(2)}%` });
+      report({ event: 'info', message: `extracted ${from}: ${archName(arch)}: max |extracted - supernet| ${maxAbsDiff.toExponential(1)} over ${n} validation samples, accuracy ${(100 * result.accuracy).toFixed(2)}%` });
       if (opts.onnx) result.onnx = await exportOnnxFolder(out, { out, compare: false, reporter: report });
       return result;
     } finally {
