@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isDistilleryError } from '../../src/core/errors.ts';
 import { onnxChecker } from '../../src/onnx/testing.ts';
 import { showStudy } from '../../src/study/index.ts';
-import { loadSupernetConfig, readManifest, trainSupernet } from '../../src/supernet/index.ts';
+import { loadSupernetConfig, readManifest, searchSupernet, trainSupernet } from '../../src/supernet/index.ts';
 import { parseEvents, runCli, startCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 // One real run of the whole once-for-all path on an MNIST subset with a tiny space: train
@@ -105,4 +105,10 @@ test('supernet: kill -9 + resume = unbroken run; search into the store; extract 
   const bad = { ...config, data: noValidation } as unknown as typeof config;
   await assert.rejects(trainSupernet(bad, { out: join(dir, 'bad'), baseDir }), (e) => isDistilleryError(e) && e.code === 'CONFIG_INVALID' && e.where === 'data.validation');
   assert.ok(!existsSync(join(dir, 'bad')));
+  const code = (c: string) => (e: unknown) => isDistilleryError(e) && e.code === c && e.hint !== '';
+  await assert.rejects(trainSupernet(config, { out, baseDir }), code('SUPERNET_OUT_EXISTS'), 'a finished run is not overwritten without --resume');
+  await assert.rejects(trainSupernet(config, { out: join(dir, 'fresh'), baseDir, resume: true }), code('SUPERNET_NO_CHECKPOINT'));
+  assert.throws(() => readManifest(dir), code('SUPERNET_NOT_FOUND'));
+  await assert.rejects(searchSupernet({ supernet: out, store: join(dir, 'x.db'), limits: ['latencyMs<=1'] }), code('SEARCH_LIMIT'), 'a measured limit needs a runtime');
+  assert.ok(!existsSync(join(dir, 'x.db')), 'nothing stored for a refused search');
 });
