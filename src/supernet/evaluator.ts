@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { EvalOutcome, EvalRequest, Evaluator, LatencyOptions } from '../evaluate/index.ts';
 import { measureLatency } from '../evaluate/index.ts';
 import { failureReason } from '../evaluate/index.ts';
@@ -6,6 +7,8 @@ import { predictLatency, type LatencyTable } from '../models/latency/index.ts';
 import { checkSpecLimits, violation, type Limit, type MetricName } from '../search/index.ts';
 import type { Candidate } from '../search/index.ts';
 import { extractSubnet } from './extract.ts';
+import type { SupernetManifest } from './folder.ts';
+import { saveSubnetModel } from './save.ts';
 import type { Supernet } from './net.ts';
 import { recalibrate, subnetAccuracy } from './score.ts';
 import { archFromCandidate, archName, subnetSpec } from './space.ts';
@@ -22,6 +25,8 @@ export interface SubnetEvaluatorConfig {
   seed: number;
   latency?: LatencyOptions;
   latencyTable?: LatencyTable;
+  /** With these, each scored subnet is also saved as a model folder in its trial's artifact folder. */
+  save?: { manifest: SupernetManifest; folder: string };
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '?' : Number.isInteger(v) ? String(v) : v.toPrecision(4));
@@ -31,7 +36,8 @@ const fmt = (v: number | undefined) => (v === undefined ? '?' : Number.isInteger
  * limits known from its spec (params, MACs, bytes, a device table's `predictedLatencyMs`) are
  * checked first, then its batch norm is recalibrated on a few hundred training samples, its
  * validation accuracy measured inside the supernet, and, when latency counts, the extracted
- * standalone model timed in the target runtime. Seconds per candidate, not minutes.
+ * standalone model timed in the target runtime; with `save`, the extracted model is written to
+ * the trial's artifact folder, as a trained trial's is. Seconds per candidate, not minutes.
  *
  * @example
  * const ev = new SubnetEvaluator({ net, train, validation, objectives, limits, calibrationSamples: 500, seed: 1 });
@@ -68,17 +74,25 @@ export class SubnetEvaluator implements Evaluator {
       const stats = recalibrate(net, arch, train, { samples: this.config.calibrationSamples, seed: this.config.seed });
       values['recalibrateSeconds'] = (performance.now() - started) / 1000;
       values['accuracy'] = subnetAccuracy(net, arch, stats, validation);
-      if (this.config.latency && this.needs('latencyMs')) {
+      const artifacts: Record<string, string> = {};
+      const timed = this.config.latency && this.needs('latencyMs');
+      const save = this.config.save && req.artifactDir !== undefined;
+      if (timed || save) {
         const model = extractSubnet(net, arch, stats);
         try {
-          values['latencyMs'] = (await measureLatency(model, net.inputShape, this.config.latency)).medianMs;
+          if (timed) values['latencyMs'] = (await measureLatency(model, net.inputShape, this.config.latency!)).medianMs;
+          if (save) {
+            const dir = join(req.artifactDir!, 'model');
+            await saveSubnetModel(model, dir, this.config.save!.manifest, this.config.save!.folder, arch, train, { trial: req.trialId });
+            artifacts['model'] = dir;
+          }
         } finally {
           model.dispose();
         }
       }
       values['seconds'] = (performance.now() - started) / 1000;
       const objectives = this.config.objectives.map((o) => values[o.metric] ?? NaN);
-      return { state: 'complete', objectives, constraintViolation: violation(values as Partial<Record<MetricName, number>>, this.config.limits), values, artifacts: {}, ...(spec ? { spec } : {}) };
+      return { state: 'complete', objectives, constraintViolation: violation(values as Partial<Record<MetricName, number>>, this.config.limits), values, artifacts, ...(spec ? { spec } : {}) };
     } catch (e) {
       return { state: 'failed', reason: failureReason(e), constraintViolation: 0, values, artifacts: {}, ...(spec ? { spec } : {}) };
     }

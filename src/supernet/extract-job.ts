@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DistilleryError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/events.ts';
-import { saveModelInputs } from '../data/index.ts';
 import { exportOnnxFolder, type ExportFolderResult } from '../deploy/index.ts';
 import { initEngine, type BackendName } from '../engine/index.ts';
-import { saveModel } from '../models/index.ts';
+import { saveSubnetModel } from './save.ts';
 import { openStore } from '../store/index.ts';
 import { loadSupernetData } from './data.ts';
 import { extractSubnet } from './extract.ts';
@@ -92,7 +91,7 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
       arch = archFromCandidate(sc.supernet, t.params as never);
       from = t.from;
     }
-    const spec = subnetSpec(sc.supernet, arch, manifest.inputShape); // SUPERNET_ARCH on a bad subnet
+    subnetSpec(sc.supernet, arch); // SUPERNET_ARCH on a bad subnet, before any data is read
     const data = await loadSupernetData(sc, manifest.baseDir);
     const stats = recalibrate(net, arch, data.train, { samples: sc.calibration.samples, seed: sc.seed });
     const model = extractSubnet(net, arch, stats);
@@ -117,15 +116,7 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
       }
       const out = resolve(opts.out);
       mkdirSync(out, { recursive: true });
-      rmSync(join(out, 'model.json'), { force: true });
-      const source = sc.data.source as unknown;
-      await saveModel(model, out, {
-        distillery: {
-          spec, normalization: manifest.normalization, inputShape: manifest.inputShape, numClasses: manifest.numClasses, classNames: manifest.classNames, dataFingerprint: manifest.dataFingerprint,
-          dataSource: typeof source === 'string' ? source : ((source as { type?: string }).type ?? 'files'), supernet: { folder: dir, subnet: arch, ...(opts.trial !== undefined ? { trial: opts.trial } : {}) },
-        },
-      });
-      saveModelInputs(out, data.train);
+      await saveSubnetModel(model, out, manifest, dir, arch, data.train, opts.trial !== undefined ? { trial: opts.trial } : {});
       const result: ExtractResult = { out, subnet: arch, name: archName(arch), maxAbsDiff, accuracy: correct / n, params: model.countParams() };
       report({ event: 'info', message: `extracted ${from}: ${archName(arch)}: max |extracted - supernet| ${maxAbsDiff.toExponential(1)} over ${n} validation samples, accuracy ${(100 * result.accuracy).toFixed(2)}%` });
       if (opts.onnx) result.onnx = await exportOnnxFolder(out, { out, compare: false, reporter: report });

@@ -98,7 +98,7 @@ export async function searchSupernet(opts: SupernetSearchOptions): Promise<Study
     const makeStrategy = () => factory(space, { ...config.strategy.options, seed: config.seed, directions });
     makeStrategy();
     const evaluator = new SubnetEvaluator({
-      net, train: data.train, validation: data.validation, objectives, limits, calibrationSamples: sc.calibration.samples, seed: config.seed,
+      net, train: data.train, validation: data.validation, objectives, limits, calibrationSamples: sc.calibration.samples, seed: config.seed, save: { manifest, folder: dir },
       ...(latency ? { latency } : {}), ...(predictor ? { latencyTable: readLatencyTable(predictor) } : {}),
     });
     const setup: StudySetup = {

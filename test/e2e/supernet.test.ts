@@ -85,6 +85,8 @@ test('supernet: kill -9 + resume = unbroken run; search into the store; extract 
     else assert.ok(tr.state === 'complete' && macs <= LIMIT && tr.values['accuracy']! > 0.1 && tr.values['recalibrateSeconds']! >= 0, JSON.stringify(tr));
   }
   assert.ok(shown.pareto.length >= 1 && shown.hypervolume > 0);
+  // every scored subnet is saved as a model folder, as a trained trial is
+  assert.ok(shown.pareto.every((p) => p.model !== null && existsSync(join(p.model, 'model.json'))), JSON.stringify(shown.pareto));
 
   // extract a member of the front, then ONNX with parity and the checker
   const best = shown.pareto[0]!;
