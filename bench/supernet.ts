@@ -1,7 +1,7 @@
 /**
  * Once-for-all against per-candidate search on MNIST, at counted training compute (issue 16).
  *
- *   npm run bench:supernet -- [--quick] [--seeds N] [--trials N] [--epochs N] [--ratio R] [--json]
+ *   npm run bench:supernet -- [--quick] [--seeds N] [--first-seed N] [--trials N] [--epochs N] [--ratio R] [--json]
  *
  * Both arms search the same subnets (examples/mnist-supernet.yaml's space: a stem and two
  * stages of inverted residual blocks, elastic in depth, expansion and kernel) for accuracy
@@ -37,6 +37,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 interface Settings {
   quick: boolean;
   seeds: number;
+  /** The first seed (seeds run first, first + 1, …). */
+  firstSeed: number;
   trials: number;
   epochs: number;
   ratio: number;
@@ -56,6 +58,7 @@ function parseArgs(argv: readonly string[]): Settings {
   return {
     quick,
     seeds: get('seeds') ?? (quick ? 1 : 3),
+    firstSeed: get('first-seed') ?? 1,
     trials: get('trials') ?? 12,
     epochs: get('epochs') ?? 2,
     ratio: get('ratio') ?? 1 / 3,
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   const per: ArmResult[] = [];
   const sup: (ArmResult & { epochs: number })[] = [];
   try {
-    for (let seed = 1; seed <= s.seeds; seed++) {
+    for (let seed = s.firstSeed; seed < s.firstSeed + s.seeds; seed++) {
       const p = await perCandidate(s, seed, dir, data, space);
       say(`seed ${seed} per-candidate: ${s.trials} trials x ${s.epochs} epochs, ${p.trainingMacs.toExponential(3)} training MACs, hypervolume ${p.hypervolume.toFixed(4)}, best ${(100 * p.best).toFixed(2)}% (${(100 * p.bestHalf).toFixed(2)}% under ${MACS_LIMIT / 2}), ${Math.round(p.seconds)} s`);
       const q = await supernetArm(s, seed, dir, data, s.ratio * p.trainingMacs);
