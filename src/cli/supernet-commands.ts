@@ -1,6 +1,4 @@
 import { DistilleryError } from '../core/errors.ts';
-import { formatSummary } from '../store/index.ts';
-import { extractFromSupernet, loadSupernetConfig, searchSupernet, trainSupernet } from '../supernet/index.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt } from './options.ts';
 import { trialLines } from './search-commands.ts';
@@ -51,6 +49,7 @@ export const supernetCommands: CommandSpec[] = [
         const out = need(opts, 'out', 'for example --out runs/supernet');
         const backend = opts['backend'];
         if (backend !== undefined && !BACKENDS.includes(String(backend))) throw new DistilleryError('CLI_BACKEND', `--backend ${String(backend)}: unknown backend`, `use one of: ${BACKENDS.join(', ')}`, '--backend');
+        const { loadSupernetConfig, trainSupernet } = await import('../supernet/index.ts');
         const { config, baseDir } = await loadSupernetConfig(file, (opts['set'] as string[] | undefined) ?? [], { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(backend ? { backend } : {}) });
         const r = await trainSupernet(config, { out, baseDir, resume: opts['resume'] === true, reporter: flags.reporter });
         if (!flags.json) {
@@ -67,6 +66,8 @@ export const supernetCommands: CommandSpec[] = [
         if (runtime !== undefined && !(RUNTIMES as readonly unknown[]).includes(runtime)) throw new DistilleryError('CLI_RUNTIME', `--runtime ${String(runtime)}: unknown runtime`, `use one of: ${RUNTIMES.join(', ')}`, '--runtime');
         const limits = ((opts['limits'] as string[] | undefined) ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter((l) => l !== '');
         const trials = positiveInt('trials', opts['trials']);
+        const { searchSupernet } = await import('../supernet/index.ts');
+        const { formatSummary } = await import('../store/index.ts');
         const s = await searchSupernet({
           supernet, store, reporter: flags.json ? flags.reporter : trialLines(flags.reporter), resume: opts['resume'] === true,
           ...(limits.length > 0 ? { limits } : {}), ...(runtime ? { runtime: runtime as (typeof RUNTIMES)[number] } : {}),
@@ -79,6 +80,7 @@ export const supernetCommands: CommandSpec[] = [
       const out = need(opts, 'out', 'for example --out runs/picked');
       const trial = opts['trial'] === undefined ? undefined : Number(opts['trial']);
       if (trial === undefined || !Number.isInteger(trial) || trial < 0) throw new DistilleryError('CLI_NUMBER', `--trial ${String(opts['trial'])}: expected a trial number`, 'for example --trial 3 (from `search show`)', '--trial');
+      const { extractFromSupernet } = await import('../supernet/index.ts');
       const r = await extractFromSupernet({ supernet, trial, out, onnx: opts['onnx'] === true, reporter: flags.reporter, ...(typeof opts['store'] === 'string' ? { store: opts['store'] } : {}), ...(study ? { study } : {}) });
       flags.reporter({ event: 'done', command: 'supernet extract', out: r.out, subnet: r.subnet, name: r.name, maxAbsDiff: r.maxAbsDiff, accuracy: r.accuracy, params: r.params, ...(r.onnx ? { onnx: { file: r.onnx.file, parity: r.onnx.parity } } : {}) });
       if (!flags.json) process.stdout.write(`${r.out}: ${r.name}, ${r.params.toLocaleString('en-US')} params, validation accuracy ${(100 * r.accuracy).toFixed(2)}%, max |extracted - supernet| ${r.maxAbsDiff.toExponential(1)}${r.onnx ? `; ONNX ${r.onnx.file}` : ''}\n`);
