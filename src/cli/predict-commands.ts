@@ -1,4 +1,3 @@
-import { predict, readLines } from '../jobs/predict.ts';
 import type { CommandSpec } from './spec.ts';
 import { table } from './reporters.ts';
 
@@ -17,6 +16,7 @@ export const predictCommands: CommandSpec[] = [
     ],
     async run(args, opts, flags) {
       const [model, ...inputs] = args;
+      const { predict, readLines } = await import('../jobs/predict.ts'); // TF.js: only when it runs
       const all = typeof opts['file'] === 'string' ? [...inputs, ...readLines(opts['file'])] : inputs;
       const backend = typeof opts['backend'] === 'string' ? (opts['backend'] as 'auto') : undefined;
       const out = await predict(model!, all, backend ? { backend } : {});
