@@ -192,27 +192,27 @@ function restOfModel(model: tfl.LayersModel, frontEnd: tfl.layers.Layer): tfl.La
 
 /**
  * Features of each batch's stretch of audio computed once (the front-end layer on
- * `[1, stretch]`), each window's frames sliced from them (exact: a window starts on a multiple
- * of the hop, so its frames are frames of the stretch), and the rest of the model on those.
+ * `[1, stretch]`), each window's frames taken as a block of rows (exact: a window starts on a
+ * multiple of the hop, so its frames are frames of the stretch), and the rest of the model on
+ * those.
  */
 async function forwardShared(frontEnd: tfl.layers.Layer, rest: tfl.LayersModel, audio: Float32Array, starts: readonly number[], input: AudioFeed, stride: number, batch: number): Promise<Float32Array> {
   const K = rest.outputs[0]!.shape[1] as number;
   const soft = endsInSoftmax(rest);
-  const frames = (frontEnd.output as tfl.SymbolicTensor).shape[1] as number;
+  const [, frames, bins] = (frontEnd.output as tfl.SymbolicTensor).shape as number[];
   const step = stride / input.frontEnd!.hopLength;
   const out = new Float32Array(starts.length * K);
   for (let b = 0; b < starts.length; b += batch) {
     const e = Math.min(starts.length, b + batch);
     const len = starts[e - 1]! - starts[b]! + input.samples;
-    const x = new Float32Array(len);
-    x.set(audio.subarray(starts[b]!, starts[b]! + len));
+    const stretch = new Float32Array(len);
+    // A recording shorter than a clip is zero-padded, as training pads short clips.
+    stretch.set(audio.subarray(starts[b]!, starts[b]! + len));
     const p = tf.tidy(() => {
-      const f = frontEnd.apply(tf.tensor2d(x, [1, len])) as tf.Tensor;
-      const idx = new Int32Array((e - b) * frames);
-      for (let i = 0; i < e - b; i++) for (let j = 0; j < frames; j++) idx[i * frames + j] = i * step + j;
-      const bins = f.shape[2] as number;
-      const windows = tf.reshape(tf.gather(tf.squeeze(f, [0]), idx), [e - b, frames, bins, 1]);
-      const y = rest.predict(windows) as tf.Tensor;
+      const f = tf.reshape(frontEnd.apply(tf.tensor2d(stretch, [1, len])) as tf.Tensor, [-1, bins!]);
+      // Blocks of whole rows are contiguous: slicing them copies each block (no Gather).
+      const windows = tf.stack(Array.from({ length: e - b }, (_, i) => tf.slice(f, [i * step, 0], [frames!, bins!])));
+      const y = rest.predict(tf.expandDims(windows, 3)) as tf.Tensor;
       return soft ? y : tf.softmax(y);
     });
     out.set((await p.data()) as Float32Array, b * K);
