@@ -83,7 +83,7 @@ export class DistilleryFrontEnd extends Layer {
       this.consts?.dispose();
       // kept past any tidy of the caller's (predict, fit) and reused for every later batch
       const t = frontEndTensors(this.fe, samples);
-      for (const v of [t.frameIndex, t.dft, t.mel, ...(t.dct ? [t.dct] : [])]) tf.keep(v);
+      for (const v of [t.dft, t.mel, ...(t.dct ? [t.dct] : [])]) tf.keep(v);
       this.consts = t;
       this.samples = samples;
     }
