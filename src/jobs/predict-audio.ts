@@ -112,17 +112,13 @@ export async function predictStream(modelPath: string, file: string, opts: Predi
     const audio = readMono(file, { sampleRate: input.sampleRate, samples: input.samples });
     const stride = Math.max(1, Math.round(settings.strideSeconds * input.sampleRate));
     const starts = windowStarts(audio.length, input.samples, stride);
-    const shared = input.frontEnd !== undefined && stride % input.frontEnd.hopLength === 0 ? restOfModel(model, input.frontEnd.layer) : undefined;
-    const probs = shared
-      ? await forwardShared(input.frontEnd!.layer, shared, audio, starts, input, stride, opts.batchSize ?? 128)
-      : await forwardWindows(model, audio, starts, input.samples, opts.batchSize ?? 128);
+    const { probs, shared: sharedFeatures } = await windowPosteriors(model, input, audio, starts, stride, opts.batchSize ?? 128, true);
     const K = classNames.length;
     const smoothed = smoothPosteriors(probs, starts.length, K, settings.smoothing);
     const detections = decide(smoothed, starts.length, classNames, starts.map((s) => s / input.sampleRate), clipSeconds, settings, opts.ignore);
     const computeSeconds = (performance.now() - t0) / 1000;
     const audioSeconds = audio.length / input.sampleRate;
-    // `shared` is not disposed: its layers are the model's, freed with it below.
-    return { file, detections, settings, windows: starts.length, audioSeconds, computeSeconds, realTimeFactor: audioSeconds / computeSeconds, sharedFeatures: shared !== undefined };
+    return { file, detections, settings, windows: starts.length, audioSeconds, computeSeconds, realTimeFactor: audioSeconds / computeSeconds, sharedFeatures };
   } finally {
     model.dispose();
   }
@@ -133,6 +129,37 @@ function classNamesOf(model: tfl.LayersModel, dir: string): string[] {
   const K = model.outputs[0]!.shape[1] as number;
   const saved = readModelInputs(dir).classNames ?? meta.classNames;
   return saved ? [...saved] : Array.from({ length: K }, (_, i) => String(i));
+}
+
+/** Whether windows `stride` samples apart can share the front-end's frames (the stride is a multiple of its hop). */
+function canShare(input: AudioFeed, stride: number): boolean {
+  return input.frontEnd !== undefined && stride % input.frontEnd.hopLength === 0;
+}
+
+/**
+ * Class probabilities of the windows of `audio` that start at `starts` (`stride` samples
+ * apart), `batch` windows per forward pass: with `shared` (and a stride that is a multiple of
+ * the front-end's hop), the front-end runs once over each batch's stretch of audio and the rest
+ * of the model on each window's frames; otherwise every window goes through the whole model.
+ * Both give the same values up to float rounding. Returns `probs` `[starts.length × classes]`
+ * and whether the features were shared.
+ *
+ * @example
+ * const { probs } = await windowPosteriors(model, feed, audio, windowStarts(audio.length, 16000, 1600), 1600, 128, true);
+ */
+export async function windowPosteriors(
+  model: tfl.LayersModel,
+  input: AudioFeed,
+  audio: Float32Array,
+  starts: readonly number[],
+  stride: number,
+  batch: number,
+  shared: boolean,
+): Promise<{ probs: Float32Array; shared: boolean }> {
+  // The rest model's layers are the model's own (same weights), freed with it: not disposed here.
+  const rest = shared && canShare(input, stride) ? restOfModel(model, input.frontEnd!.layer) : undefined;
+  if (rest) return { probs: await forwardShared(input.frontEnd!.layer, rest, audio, starts, input, stride, batch), shared: true };
+  return { probs: await forwardWindows(model, audio, starts, input.samples, batch), shared: false };
 }
 
 /** Whether the model's last layer already outputs probabilities. */
