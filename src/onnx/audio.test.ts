@@ -17,9 +17,9 @@ before(async () => {
 // and an MFCC front-end whose window is 2.5 hops and whose frames run past a clip that is not a
 // whole number of hops (the zero-padded path).
 const specs: Record<string, { spec: ModelSpec; samples: number }> = {
-  'logmel 40 (defaults) + conv + sepconv': {
+  'logmel 40 (defaults) + batchnorm + conv + sepconv': {
     samples: 16000,
-    spec: { blocks: [{ type: 'logmel' }, { type: 'conv2d', filters: 8, stride: 2, batchNorm: true }, { type: 'sepconv', filters: 8 }, { type: 'globalavgpool' }] },
+    spec: { blocks: [{ type: 'logmel' }, { type: 'batchnorm' }, { type: 'conv2d', filters: 8, stride: 2, batchNorm: true }, { type: 'sepconv', filters: 8 }, { type: 'globalavgpool' }] },
   },
   'mfcc 10 of 20, htk, window 2.5 hops, ragged clip': {
     samples: 3950,
