@@ -1,6 +1,5 @@
 import { DistilleryError } from '../core/errors.ts';
-import { predict, readLines } from '../jobs/predict.ts';
-import { predictStream, type PredictStreamOptions } from '../jobs/predict-audio.ts';
+import type { PredictStreamOptions } from '../jobs/predict-audio.ts';
 import type { CommandSpec } from './spec.ts';
 import { positiveInt } from './options.ts';
 import { table } from './reporters.ts';
@@ -36,11 +35,13 @@ export const predictCommands: CommandSpec[] = [
     ],
     async run(args, opts, flags) {
       const [model, ...inputs] = args;
+      const { predict, readLines } = await import('../jobs/predict.ts'); // TF.js: only when it runs
       const all = typeof opts['file'] === 'string' ? [...inputs, ...readLines(opts['file'])] : inputs;
       const backend = typeof opts['backend'] === 'string' ? (opts['backend'] as 'auto') : undefined;
       const threads = positiveInt('threads', opts['threads']);
       if (opts['stream']) {
         if (all.length === 0) throw new DistilleryError('PREDICT_NO_INPUT', 'nothing to scan', 'pass one or more .wav recordings after the model', 'INPUT');
+        const { predictStream } = await import('../jobs/predict-audio.ts'); // TF.js: only when it runs
         const o: PredictStreamOptions = {
           ...(backend ? { backend } : {}),
           ...(threads !== undefined ? { threads } : {}),

@@ -29,3 +29,6 @@ export { blockOutputNames, specFromLayers, specFromModel } from './readback.ts';
 export { loadModel, saveModel, MODEL_JSON, WEIGHTS_BIN } from './io.ts';
 export { blockSummary, describeModel, formatDescription } from './describe.ts';
 export type { BlockRow } from './describe.ts';
+export { ATTENTION_SUFFIX, attentionMaps, attentionSources, transformerBlocks } from './attention-probes.ts';
+export type { AttentionSource } from './attention-probes.ts';
+export { tokenMask } from './text-layers.ts';
