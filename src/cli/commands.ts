@@ -15,6 +15,7 @@ import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
 import { predictCommands } from './predict-commands.ts';
 import { compareCommands } from './compare-commands.ts';
+import { supernetCommands } from './supernet-commands.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
 
@@ -178,4 +179,5 @@ export const commands: CommandSpec[] = [
   ...dashboardCommands,
   ...predictCommands,
   ...compareCommands,
+  ...supernetCommands,
 ];

@@ -9,6 +9,7 @@
  */
 export {
   activationNames,
+  audioInputOf,
   blockSpecSchema,
   modelSpecSchema,
   parseModelSpec,
@@ -17,7 +18,7 @@ export {
   specInputShape,
   tokenInputSchema,
 } from './spec.ts';
-export type { ActivationName, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec, TokenInput } from './spec.ts';
+export type { ActivationName, AudioInput, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec, TokenInput } from './spec.ts';
 export { blocks, blockDefs } from './blocks/all.ts';
 export type { BlockDef, BlockStep, BuildContext, LayerGroup } from './blocks/types.ts';
 export { costOfResolved, modelCost, seUnits } from './cost.ts';
