@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
 import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
-import { fitNonNegative, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
+import { fitNonNegative, KERNEL_OPS, kernelsOf, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 
 const { values } = parseArgs({
@@ -125,6 +125,20 @@ for (const runtime of runtimes) {
   for (const [sp, v] of Object.entries(bySpace)) say(`  ${sp}: predictor ${f(v.predictor)}; noise ${f(v.noise)}\n`);
   say(`rounds' spread per model (max-min over median, before drift is divided out): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
   say(`machine: load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; held-out passes scaled by ${beforeScale.toFixed(3)} (before) and ${after.scale.toFixed(3)} (after) to the profile's speed\n`);
+  // Where the error sits: the median signed error of the models that run each kernel kind
+  // (against those that do not), and by size (latency thirds). A kind whose models lean one way
+  // is mis-costed; one error over all sizes alike would be the fixed cost.
+  const signed = kernel.map((p, i) => (100 * (p - meas[i]!)) / meas[i]!);
+  const med = (v: number[]): number => (v.length === 0 ? NaN : [...v].sort((x, y) => x - y)[v.length >> 1]!);
+  const kinds = KERNEL_OPS.map((op) => {
+    const has = heldSpecs.map((s) => kernelsOf(s, runtime).some((k) => k.op === op));
+    return { op, n: has.filter(Boolean).length, with: med(signed.filter((_, i) => has[i])), without: med(signed.filter((_, i) => !has[i])) };
+  }).filter((k) => k.n > 0 && k.n < heldSpecs.length);
+  const bySize = [...meas.keys()].sort((x, y) => meas[x]! - meas[y]!);
+  const thirds = [0, 1, 2].map((t) => bySize.slice(Math.floor((t * bySize.length) / 3), Math.floor(((t + 1) * bySize.length) / 3)));
+  const sizes = thirds.map((ix) => ({ fromMs: meas[ix[0]!]!, toMs: meas[ix.at(-1)!]!, median: med(ix.map((i) => signed[i]!)), medianAbs: med(ix.map((i) => Math.abs(signed[i]!))) }));
+  say(`signed error (predicted - measured) by kernel kind, median, models with / without it: ${kinds.map((k) => `${k.op} ${k.with.toFixed(1)}/${k.without.toFixed(1)}% (${k.n})`).join(', ')}\n`);
+  say(`by size: ${sizes.map((z) => `${z.fromMs.toFixed(3)}-${z.toMs.toFixed(3)} ms ${z.median >= 0 ? '+' : ''}${z.median.toFixed(1)}% (|error| ${z.medianAbs.toFixed(1)}%)`).join('; ')}\n`);
   say(`kernel costs: ${table.kernels!.features.map((n, i) => [n, table.kernels!.coef[i]!] as const).filter(([, c]) => c > 0).map(([n, c]) => `${n} ${c.toPrecision(3)}`).join(', ')}\n`);
   result[runtime] = {
     n: summary.n,
@@ -141,6 +155,7 @@ for (const runtime of runtimes) {
     trainModels: train.specs.length,
     seconds,
     load: [load0, load1],
+    residuals: { kinds, sizes },
     anchorScales: [beforeScale, after.scale],
   };
 }

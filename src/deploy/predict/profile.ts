@@ -29,7 +29,7 @@ export interface ProfileOptions {
    * of each other 78% with the min, 63% (onnx) and 41% (tfjs-wasm) with the trimmed mean.
    */
   statistic?: 'trimmed' | 'median' | 'min';
-  /** Passes over the models (see {@link measureModels}); default 4. */
+  /** Passes over the models (see {@link measureModels}); default 3. */
   rounds?: number;
   /**
    * Divide out the machine's drift within the measurement (see `driftCorrected`); default true.
@@ -139,7 +139,7 @@ export async function measureLatency(models: readonly (ResolvedModelSpec | tfl.L
 export async function measureModels(models: readonly (ResolvedModelSpec | tfl.LayersModel)[], opts: ProfileOptions): Promise<Measured> {
   const runtime = runtimeName(opts.runtime);
   const threads = opts.threads ?? 1;
-  const rounds = opts.rounds ?? 4;
+  const rounds = opts.rounds ?? 3;
   const anchors = opts.anchors?.specs ?? [];
   // Anchors spread evenly through the list, so that they see the whole round's machine.
   const order: { anchor: number; model: number }[] = [];
