@@ -19,6 +19,9 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
   assert.deepEqual(new Set(Object.keys(table.entries)), keys);
   for (const e of Object.values(table.entries)) assert.ok(e.ms >= 0 && Number.isFinite(e.ms));
   assert.ok(table.scale > 0);
+  // the calibration models and their latencies travel with the table, to put later checks on its scale
+  assert.deepEqual(table.anchors?.specs, specs);
+  assert.ok(table.anchors.ms.length === 2 && table.anchors.ms.every((v) => v > 0 && Number.isFinite(v)));
   const dir = mkdtempSync(join(tmpdir(), 'distillery-profile-'));
   writeJsonAtomic(join(dir, 't.json'), table);
   const back = readLatencyTable(join(dir, 't.json'));
