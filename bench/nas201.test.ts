@@ -33,7 +33,7 @@ test('an evaluation is one lookup per proposal: repeats use up the budget', () =
 });
 
 test('bench:nas201 --json searches on the 12-epoch signal, judges on test, and prints the oracle beside it', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nas201.ts'), '--json', '--seeds', '3', '--budget', '40', '--strategies', 'random,evolution'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', join(root, 'bin/ts-register.js'), join(root, 'bench/nas201.ts'), '--json', '--seeds', '3', '--budget', '40', '--strategies', 'random,evolution'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const done = lines.at(-1) as {

@@ -33,6 +33,10 @@ export { distill, loadDistillConfig, distillJobSchema } from './jobs/distill.ts'
 export type { DistillJobConfig, DistillOptions, DistillResult, TeacherResult } from './jobs/distill.ts';
 export { predict, readLines } from './jobs/predict.ts';
 export type { Prediction, PredictOptions } from './jobs/predict.ts';
+export { audioFeedOf, predictStream, readAudioClips, windowPosteriors } from './jobs/predict-audio.ts';
+export type { AudioFeed, PredictStreamOptions, StreamResult } from './jobs/predict-audio.ts';
+export { decide, scoreDetections, smoothPosteriors, streamSettings, windowStarts } from './jobs/stream.ts';
+export type { Detection, Segment, StreamOptions, StreamScore, StreamSettings } from './jobs/stream.ts';
 export * as tokenizers from './tokenizers/index.ts';
 export { createLoss, lossConfigSchema, lossTerms, loadTeacher, teacherConfigSchema, cachedTeacherLogits, teacherLogitsFor, distillHooks, evaluateTeacher, DEFAULT_LOSS } from './distill/index.ts';
 export type { Teacher, TeacherOutput, LossContext, LossTerm, LossTermKind, Loss, LossConfig, TeacherConfig } from './distill/index.ts';

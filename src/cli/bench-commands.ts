@@ -1,9 +1,8 @@
 import { DistilleryError } from '../core/errors.ts';
 import { writeJsonAtomic } from '../core/fs.ts';
-import { initEngine } from '../engine/index.ts';
-import { bench, RUNTIMES, runtimeName } from '../deploy/bench/index.ts';
-import { collectModels, comparePredictions, profileDevice, readSpecSource } from '../deploy/predict/index.ts';
-import { readLatencyTable } from '../models/latency/index.ts';
+// Only the runtime names load with the CLI; the engine, the runners and the profiler (TF.js,
+// onnxruntime) are imported by the command that runs.
+import { RUNTIMES, runtimeName } from '../deploy/bench/runtimes.ts';
 import type { CommandSpec } from './spec.ts';
 import { positiveInt, positiveInts, requiredString } from './options.ts';
 import { table } from './reporters.ts';
@@ -12,11 +11,14 @@ const ms = (v: number): string => v.toFixed(3);
 const pct = (v: number): string => `${(100 * v).toFixed(0)}%`;
 
 async function predictMode(model: string | undefined, opts: Record<string, unknown>, flags: Parameters<CommandSpec['run']>[2]): Promise<void> {
+  const { readLatencyTable } = await import('../models/latency/index.ts');
   const t = readLatencyTable(opts['predict'] as string);
   const paths = [...(model ? [model] : []), ...((opts['models'] as string[] | undefined) ?? [])];
   if (paths.length === 0) {
     throw new DistilleryError('CLI_OPTION_REQUIRED', 'bench --predict needs models to check', 'pass model folders (or a folder of them, or a spec list) as MODEL or with --models', '--models');
   }
+  const { initEngine } = await import('../engine/index.ts');
+  const { collectModels, comparePredictions } = await import('../deploy/predict/index.ts');
   await initEngine({ backend: 'wasm', threads: t.runtime === 'tfjs-wasm' ? t.threads : 1 });
   const samples = positiveInt('samples', opts['samples']) ?? 20;
   const models = await collectModels(paths, { samples, ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
@@ -72,6 +74,7 @@ export const benchCommands: CommandSpec[] = [
       const warmup = positiveInt('warmup', opts['warmup']);
       const iterations = positiveInt('iterations', opts['iterations']);
       const batches = positiveInts('batch', opts['batch']) ?? [1];
+      const { bench } = await import('../deploy/bench/index.ts');
       const r = await bench(model, {
         runtime,
         batches,
@@ -112,6 +115,7 @@ export const benchCommands: CommandSpec[] = [
       const threads = positiveInt('threads', opts['threads']) ?? 1;
       const warmup = positiveInt('warmup', opts['warmup']);
       const iterations = positiveInt('iterations', opts['iterations']);
+      const { profileDevice, readSpecSource } = await import('../deploy/predict/index.ts');
       const specs = readSpecSource(space, { samples, ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
       const t0 = Date.now();
       const t = await profileDevice(specs, { runtime, threads, reporter: flags.reporter, ...(warmup ? { warmup } : {}), ...(iterations ? { iterations } : {}) });

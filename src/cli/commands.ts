@@ -1,8 +1,7 @@
 import { DistilleryError } from '../core/errors.ts';
-import { loadTrainConfig, train, type TrainOptions } from '../jobs/train.ts';
-import { quickstart, quickstartTables } from '../jobs/quickstart.ts';
-import { distill, loadDistillConfig } from '../jobs/distill.ts';
-import { initEngine } from '../engine/index.ts';
+// The jobs (and through them TF.js, onnxruntime, SQLite, BullMQ) are imported by the command
+// that runs them: `--help` and a flag error load none, `train` loads no search or export.
+import type { TrainOptions } from '../jobs/train.ts';
 import type { BackendName } from '../engine/index.ts';
 import { table } from './reporters.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
@@ -16,6 +15,7 @@ import { dashboardCommands } from './dashboard-commands.ts';
 import { workerCommands } from './worker-commands.ts';
 import { predictCommands } from './predict-commands.ts';
 import { compareCommands } from './compare-commands.ts';
+import { supernetCommands } from './supernet-commands.ts';
 
 const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'node'] as const;
 
@@ -74,6 +74,7 @@ export const commands: CommandSpec[] = [
     options: configOptions('data, model, train'),
     async run(_args, opts, flags) {
       const file = configFile('train', opts, 'examples/mnist-mlp.yaml');
+      const { loadTrainConfig, train } = await import('../jobs/train.ts');
       const { config, baseDir } = await loadTrainConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
       const result = await train(config, jobOptions(opts, flags, baseDir));
       flags.reporter({ event: 'done', command: 'train', ...result });
@@ -86,6 +87,7 @@ export const commands: CommandSpec[] = [
     options: configOptions('data, model = the student, train, teacher, loss, cache'),
     async run(_args, opts, flags) {
       const file = configFile('distill', opts, 'examples/mnist-distill.yaml');
+      const { distill, loadDistillConfig } = await import('../jobs/distill.ts');
       const { config, baseDir } = await loadDistillConfig(file, opts['set'] as string[], flagOverrides(opts, flags));
       const result = await distill(config, jobOptions(opts, flags, baseDir));
       flags.reporter({ event: 'done', command: 'distill', ...result });
@@ -113,6 +115,7 @@ export const commands: CommandSpec[] = [
       const trials = intFlag('trials', opts['trials']);
       const backend = backendFlag(opts['backend']);
       const threads = intFlag('threads', opts['threads']);
+      const { quickstart, quickstartTables } = await import('../jobs/quickstart.ts');
       // Human output: one line per search trial as it ends (the JSON stream has the events).
       const reporter: typeof flags.reporter = flags.json
         ? flags.reporter
@@ -159,6 +162,7 @@ export const commands: CommandSpec[] = [
     async run(_args, opts, flags) {
       const backend = backendFlag(opts['backend']);
       const threads = intFlag('threads', opts['threads']);
+      const { initEngine } = await import('../engine/index.ts');
       const engine = await initEngine({ ...(backend ? { backend } : {}), ...(threads ? { threads } : {}) });
       flags.reporter({ event: 'done', command: 'doctor', engine, node: process.version, platform: `${process.platform}-${process.arch}` });
       if (!flags.json) {
@@ -175,4 +179,5 @@ export const commands: CommandSpec[] = [
   ...dashboardCommands,
   ...predictCommands,
   ...compareCommands,
+  ...supernetCommands,
 ];

@@ -1,6 +1,4 @@
 import { DistilleryError } from '../core/errors.ts';
-import { compare, loadCompareConfig } from '../compare/index.ts';
-import { ARMS } from '../compare/index.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt } from './options.ts';
 import { table } from './reporters.ts';
@@ -32,6 +30,7 @@ export const compareCommands: CommandSpec[] = [
       const backend = opts['backend'];
       if (backend !== undefined && !BACKENDS.includes(String(backend))) throw new DistilleryError('CLI_BACKEND', `--backend ${String(backend)}: unknown backend`, `use one of: ${BACKENDS.join(', ')}`, '--backend');
       const threads = positiveInt('threads', opts['threads']);
+      const { ARMS, compare, loadCompareConfig } = await import('../compare/index.ts'); // the jobs: only when it runs
       const { config, baseDir } = await loadCompareConfig(file, (opts['set'] as string[] | undefined) ?? [], { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(backend ? { backend } : {}), ...(threads ? { threads } : {}) });
       const r = await compare(config, { out, baseDir, resume: opts['resume'] === true, reporter: flags.reporter });
       const arms = Object.fromEntries(ARMS.map((a) => [a, { trainingMacs: r.arms[a].trainingMacs, seeds: r.arms[a].seeds, best: r.arms[a].best, front: r.arms[a].front }]));

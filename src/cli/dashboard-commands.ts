@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { DistilleryError } from '../core/errors.ts';
-import { startDashboard } from '../dashboard/index.ts';
 import type { CommandSpec } from './spec.ts';
 
 function portFlag(v: unknown): number | undefined {
@@ -46,6 +45,7 @@ export const dashboardCommands: CommandSpec[] = [
       if (token !== undefined && (typeof token !== 'string' || token.length < 8 || /\s/.test(token))) {
         throw new DistilleryError('CLI_TOKEN', '--token: expected at least 8 characters without spaces', 'leave --token out to have one generated', '--token');
       }
+      const { startDashboard } = await import('../dashboard/index.ts'); // SQLite: only when it runs
       const d = await startDashboard({
         store,
         ...(port !== undefined ? { port } : {}),

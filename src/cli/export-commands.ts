@@ -1,8 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { initEngine } from '../engine/index.ts';
-import { exportOnnxFolder, loadModelFolder, variantRows } from '../deploy/onnx/index.ts';
 import type { OnnxPrecision } from '../onnx/index.ts';
-import { exportTfjs } from '../deploy/tfjs/index.ts';
 import type { CommandSpec } from './spec.ts';
 import { choice, positiveInt, positiveInts } from './options.ts';
 import { table } from './reporters.ts';
@@ -49,10 +46,14 @@ export const exportCommands: CommandSpec[] = [
       const batches = positiveInts('batch', opts['batch']);
       const modelDir = resolve(args[0]!);
       const out = resolve(typeof opts['out'] === 'string' ? opts['out'] : join(dirname(modelDir), 'export'));
+      // imported after the flags are checked: TF.js and onnxruntime load only for a real export
+      const { initEngine } = await import('../engine/index.ts');
       const engine = await initEngine({ backend: 'cpu' });
       flags.reporter({ event: 'start', command: 'export', model: modelDir, format, quantize: quantize ?? 'none', out, engine });
       if (format === 'tfjs') {
+        const { loadModelFolder } = await import('../deploy/onnx/index.ts');
         (await loadModelFolder(modelDir)).dispose();
+        const { exportTfjs } = await import('../deploy/tfjs/index.ts');
         const r = await exportTfjs(modelDir, { out, ...(quantize ? { quantize: quantize === 'fp16' ? 'float16' : 'uint8' } : {}) });
         flags.reporter({ event: 'done', command: 'export', format, ...r });
         if (!flags.json) {
@@ -65,6 +66,7 @@ export const exportCommands: CommandSpec[] = [
         return;
       }
       const precision: OnnxPrecision = quantize ?? 'fp32';
+      const { exportOnnxFolder, variantRows } = await import('../deploy/onnx/index.ts');
       const r = await exportOnnxFolder(modelDir, {
         out,
         precision,

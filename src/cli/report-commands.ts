@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { readConfigFile } from '../config/index.ts';
-import { collectReport, formatPercent, formatMs, writeReport } from '../deploy/report/index.ts';
-import { RUNTIMES } from '../deploy/bench/index.ts';
+import { RUNTIMES } from '../deploy/bench/runtimes.ts';
 import type { CommandSpec } from './spec.ts';
 import { dirname } from 'node:path';
 import { positiveInt } from './options.ts';
@@ -46,6 +45,8 @@ export const reportCommands: CommandSpec[] = [
         data = { data: (raw.value['data'] ?? raw.value) as Record<string, unknown>, baseDir: dirname(resolve(opts['data'])) };
       }
       const inputs = [args[0]!, ...((opts['input'] as string[] | undefined) ?? [])];
+      // imported here: the report job loads TF.js, onnxruntime and SQLite, --help and flag errors none
+      const { collectReport, formatPercent, formatMs, writeReport } = await import('../deploy/report/index.ts');
       flags.reporter({ event: 'start', command: 'report', inputs, out });
       const report = await collectReport(inputs, {
         latency: opts['latency'] !== false,

@@ -1,7 +1,5 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
-import { search, showStudy } from '../study/index.ts';
-import { formatSummary } from '../store/index.ts';
 import type { StudySummary } from '../store/index.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
 
@@ -64,7 +62,10 @@ export const searchCommands: CommandSpec[] = [
       if (action !== undefined && action !== 'show') {
         throw new DistilleryError('CLI_SEARCH_ACTION', `search ${action}: unknown action`, "use `search show --store FILE` to print a study, or `search --config FILE --store FILE` to run one");
       }
+      // imported here, after the flags are checked: the loop loads TF.js, SQLite and BullMQ
+      const { formatSummary } = await import('../store/index.ts');
       if (action === 'show') {
+        const { showStudy } = await import('../study/index.ts');
         const s = await showStudy(store, typeof opts['study'] === 'string' ? opts['study'] : undefined);
         process.stdout.write(flags.json ? showJson(s) : formatSummary(s));
         return;
@@ -84,6 +85,7 @@ export const searchCommands: CommandSpec[] = [
       if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
         throw new DistilleryError('CLI_NUMBER', `--workers ${String(opts['workers'])}: expected a positive integer`, 'for example --workers 2', '--workers');
       }
+      const { search } = await import('../study/index.ts');
       const summary = await search({
         store,
         resume: opts['resume'] === true,

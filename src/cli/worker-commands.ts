@@ -1,6 +1,5 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
-import { startWorker } from '../study/executors/index.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
 import { positiveInt } from './options.ts';
 
@@ -43,6 +42,7 @@ export const workerCommands: CommandSpec[] = [
       }
       const concurrency = positiveInt('concurrency', opts['concurrency']);
       const threads = positiveInt('threads', opts['threads']);
+      const { startWorker } = await import('../study/executors/index.ts'); // TF.js, BullMQ: only when it runs
       const w = await startWorker({
         redis: url,
         reporter: flags.json ? flags.reporter : workerLines(flags.reporter),

@@ -99,7 +99,9 @@ export async function preflight(config: CompareConfig, baseDir: string, reporter
   try {
     const tMacs = teacherCost(config.teacher, baseDir, inputShape, numClasses).macs ?? config.budget.teacherMacs;
     if (tMacs === undefined) throw new DistilleryError('COMPARE_TEACHER_MACS', `teacher: its forward MACs per sample are not known from ${config.teacher.type === 'ensemble' ? 'its members' : `its ${config.teacher.type} file`}, so the distilled arms' teacher passes cannot be charged`, 'give budget.teacherMacs (forward MACs per sample)', 'budget.teacherMacs');
-    const online = (config.data.augment?.shift ?? 0) > 0;
+    // any augmentation the loader built (pixel shifts; an audio time shift or noise) changes each
+    // batch, so the teacher runs online, as the distill job decides it (teacherRunsOnline)
+    const online = data.augment !== undefined;
     const recipes = config.distill.temperature.flatMap((temperature) => config.distill.alpha.map((alpha) => ({ temperature, alpha })));
     const afterTeacher = budget - teacherMacs(tMacs, samples, 1, false);
     const perEpoch = oneEpoch + (online ? tMacs * samples : 0);

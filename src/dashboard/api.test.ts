@@ -22,3 +22,16 @@ test('architecture: sizes per block on MNIST, the blocks as written when the inp
   assert.match(unknown.note!, /^sizes per block unknown/);
   assert.equal(architectureOf({ train: { lr: 0.1 } }, {}), null, 'a spec without a model');
 });
+
+test('architecture of a text trial: the token length from the spec, the tokenizer from the study\'s data config, sizes per block', () => {
+  const spec = { model: { input: { kind: 'tokens', length: 32, vocabSize: 2000 }, blocks: [{ type: 'embedding', dim: 16 }, { type: 'conv1d', filters: 8, kernel: 3 }, { type: 'seqpool', mode: 'max' }] } };
+  const config = { data: { source: 'spam', text: { maxLength: 64, tokenizer: { kind: 'word', vocabSize: 3000 } } } };
+  const a = architectureOf(spec, config)!;
+  assert.deepEqual(a.text, { maxLength: 32, tokenizer: 'word', vocabSize: 2000 });
+  assert.deepEqual(a.inputShape, [32]);
+  assert.equal(a.total!.params, 2000 * 16 + 32 * 16 + 3 * 16 * 8 + 8); // no head: the class count is not in the config
+  // no token input in the spec: the data config's length and vocabulary, a given tokenizer file
+  const plain = architectureOf({ model: { blocks: [{ type: 'embedding', dim: 8, vocabSize: 500 }, { type: 'seqpool' }] } }, { data: { source: 'spam', text: { maxLength: 48, tokenizer: { path: 'tok.json' } } } })!;
+  assert.deepEqual(plain.text, { maxLength: 48, tokenizer: 'tokenizer.json', vocabSize: 500 });
+  assert.equal(architectureOf({ model: { blocks: [{ type: 'flatten' }] } }, { data: { source: 'mnist' } })!.text, null);
+});

@@ -20,6 +20,35 @@ export interface Architecture {
   total: { params: number; macs: number; outputShape: number[] } | null;
   /** Why sizes are missing (the spec could not be resolved without the data's shape), when they are. */
   note: string | null;
+  /** What a text model reads: null for other models. */
+  text: ArchitectureText | null;
+}
+
+/** A text model's input: token length, the tokenizer's kind and the vocabulary size (from the spec, else the study's data config). */
+export interface ArchitectureText {
+  maxLength: number;
+  /** `wordpiece`, `word`, or `tokenizer.json` for a given file. */
+  tokenizer: string;
+  vocabSize: number | null;
+}
+
+/**
+ * The text side of a trial: its token input (the spec's `input: { kind: tokens }`, else the
+ * study's `data.text.maxLength`) and the tokenizer the study's config builds or names.
+ */
+function textOf(model: Record<string, unknown>, config: Record<string, unknown>): ArchitectureText | null {
+  const data = isRecord(config['data']) ? config['data'] : {};
+  const text = isRecord(data['text']) ? data['text'] : undefined;
+  const input = isRecord(model['input']) && model['input']['kind'] === 'tokens' ? model['input'] : undefined;
+  if (!input && !text) return null;
+  const tok = text && isRecord(text['tokenizer']) ? text['tokenizer'] : {};
+  const first = Array.isArray(model['blocks']) && isRecord(model['blocks'][0]) ? model['blocks'][0] : {};
+  const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+  return {
+    maxLength: num(input?.['length']) ?? num(text?.['maxLength']) ?? 128,
+    tokenizer: typeof tok['path'] === 'string' ? 'tokenizer.json' : typeof tok['kind'] === 'string' ? tok['kind'] : 'wordpiece',
+    vocabSize: num(input?.['vocabSize']) ?? num(first['vocabSize']) ?? num(tok['vocabSize']),
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,7 +77,8 @@ export function architectureOf(spec: unknown, config: Record<string, unknown>): 
   const model = isRecord(spec) && isRecord(spec['model']) ? spec['model'] : undefined;
   if (!model || !Array.isArray(model['blocks'])) return null;
   const known = dataShape(config);
-  const input = Array.isArray(model['input']) ? (model['input'] as number[]) : known.inputShape;
+  const text = textOf(model, config);
+  const input = Array.isArray(model['input']) ? (model['input'] as number[]) : text ? [text.maxLength] : known.inputShape;
   try {
     const rows = describeModel(model as unknown as ModelSpec, input, known.numClasses);
     const total = rows.pop()!;
@@ -57,6 +87,7 @@ export function architectureOf(spec: unknown, config: Record<string, unknown>): 
       blocks: rows.map((r) => ({ path: r.path, block: r.block, outputShape: r.outputShape, params: r.params, macs: r.macs })),
       total: { params: total.params, macs: total.macs, outputShape: total.outputShape },
       note: null,
+      text,
     };
   } catch (e) {
     return {
@@ -64,6 +95,7 @@ export function architectureOf(spec: unknown, config: Record<string, unknown>): 
       blocks: (model['blocks'] as unknown[]).map((b, i) => ({ path: `model.blocks[${i}]`, block: plainBlock(b), outputShape: null, params: null, macs: null })),
       total: null,
       note: `sizes per block unknown: ${(e as Error).message}`,
+      text,
     };
   }
 }

@@ -50,4 +50,5 @@ export type { LoadedText } from './text/load.ts';
 export { isTextSource, loadTextData } from './text/load.ts';
 export type { ModelInputs } from './text/artifacts.ts';
 export { readModelInputs, saveModelInputs } from './text/artifacts.ts';
+export { textAtLength, textWithTokenizer } from './text/length.ts';
 export * from './audio/index.ts';

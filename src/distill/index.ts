@@ -16,7 +16,7 @@ export { cacheConfigSchema, DEFAULT_LOSS, distillSections, distillSectionsSchema
 export type { CacheConfig } from './config.ts';
 export { distillLossTerms, teacherRunsOnline, trainingLogits } from './setup.ts';
 export type { TrainingLogitsOptions } from './setup.ts';
-export { checkTeacherFeatures, distillHooks, evaluateTeacher, primeLoss, studentFeatureLayers } from './job.ts';
+export { checkTeacherFeatures, distillHooks, evaluateTeacher, primeLoss, studentFeatureLayers, transformerLayersOf } from './job.ts';
 export type { DistillHooks, DistillHooksOptions, DistillLoss, TeacherScores } from './job.ts';
 export { cachedTeacherLogits, defaultCacheDir, gatherRows, logitCacheKey, teacherLogitsFor } from './cache.ts';
 export type { CachedLogits, LogitCacheOptions } from './cache.ts';

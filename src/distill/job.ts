@@ -3,7 +3,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
 import type { Dataset } from '../data/index.ts';
 import { sampleSize, size } from '../data/index.ts';
-import { blockOutputNames } from '../models/index.ts';
+import { attentionMaps, attentionSources, blockOutputNames, tokenMask, transformerBlocks } from '../models/index.ts';
+import type { AttentionSource } from '../models/index.ts';
 import type { FitOptions, LossFn, StepBatch } from '../train/index.ts';
 import { featureView, resolveInputShape, softmaxCrossEntropy } from '../train/index.ts';
 import { gatherRows } from './cache.ts';
@@ -16,6 +17,8 @@ export interface DistillLoss {
   readonly features: { readonly student: readonly string[]; readonly teacher: readonly string[] };
   /** Trainable variables of the terms (e.g. hint adapters); may grow at the first compute. */
   readonly variables: readonly tf.Variable[];
+  /** True when `layers: uniform` terms were not expanded (see `createLoss`'s `layers`). */
+  readonly mapsLayers?: boolean;
 }
 
 /** Inputs of {@link distillHooks}. */
@@ -42,7 +45,9 @@ export interface DistillHooks {
 
 /**
  * Student feature names as the loss terms write them, mapped to the model's layer names: a
- * layer name stands for itself, `b<i>` for the output layer of block i (see `blockOutputNames`).
+ * layer name stands for itself, `b<i>` for the output layer of block i (see `blockOutputNames`),
+ * `b<i>.attention` for the layer whose output feeds transformer block i (its maps are computed
+ * from it, see `attentionSources`).
  * Unknown names fail here, before any output exists.
  *
  * @example
@@ -51,11 +56,16 @@ export interface DistillHooks {
 export function studentFeatureLayers(model: LayersModel, names: readonly string[]): Map<string, string> {
   const layers = new Set(model.layers.map((l) => l.name));
   const blocks = blockOutputNames(model);
+  const attention = attentionSources(model);
   const out = new Map<string, string>();
   for (const name of names) {
     const m = /^b(\d+)$/.exec(name);
-    const layer = layers.has(name) ? name : m && blocks[Number(m[1])] !== undefined ? blocks[Number(m[1])]! : undefined;
+    const layer = layers.has(name) ? name : m && blocks[Number(m[1])] !== undefined ? blocks[Number(m[1])]! : attention.get(name)?.input;
     if (layer === undefined) {
+      if (name.endsWith('.attention')) {
+        throw new DistilleryError('DISTILL_STUDENT_FEATURE', `loss: the student has no transformer block '${name.slice(0, -'.attention'.length)}' whose attention maps '${name}' could give`,
+          attention.size > 0 ? `use one of: ${[...attention.keys()].filter((k) => k.startsWith('b')).join(', ')}` : 'attention maps come from transformer blocks; this student has none', 'loss');
+      }
       throw new DistilleryError(
         'DISTILL_STUDENT_FEATURE',
         `loss: the student has no layer or block '${name}'`,
@@ -103,7 +113,9 @@ export function checkTeacherFeatures(teacher: Teacher | undefined, names: readon
  * try { await fit(student, train, { ...opts, ...hooks.fit }); } finally { hooks.dispose(); }
  */
 export async function distillHooks(o: DistillHooksOptions, train: Dataset): Promise<DistillHooks> {
+  if (o.loss.mapsLayers) throw new Error('internal error: a loss with layers: uniform terms must be created with createLoss(..., { layers: transformerLayersOf(student, teacher) })');
   const featureLayers = studentFeatureLayers(o.student, o.loss.features.student);
+  const attention = attentionSources(o.student);
   const teacherFeatures = [...o.loss.features.teacher];
   checkTeacherFeatures(o.teacher, teacherFeatures);
   await primeLoss(o, train);
@@ -121,11 +133,8 @@ export async function distillHooks(o: DistillHooksOptions, train: Dataset): Prom
     if (o.cachedLogits) ctx.teacherLogits = gatherRows(o.cachedLogits, C, batch.indices);
     else if (current) ctx.teacherLogits = current.logits;
     if (current?.features) ctx.teacherFeatures = current.features;
-    if (featureLayers.size > 0) {
-      const sf: Record<string, tf.Tensor> = {};
-      for (const [name, layer] of featureLayers) sf[name] = batch.features[layer]!;
-      ctx.studentFeatures = sf;
-    }
+    if (train.text) ctx.tokenMask = tokenMask(batch.input);
+    if (featureLayers.size > 0) ctx.studentFeatures = studentFeatures(featureLayers, attention, (layer) => batch.features[layer]!, batch.input);
     return o.loss.compute(ctx);
   };
   const teacher = o.teacher;
@@ -183,11 +192,8 @@ export async function primeLoss(o: DistillHooksOptions, train: Dataset, samples 
       const ctx: LossContext = { studentLogits: outs[0] as tf.Tensor2D, labels: tf.tensor1d(train.y.subarray(0, n), 'int32') };
       if (teacherOut) ctx.teacherLogits = teacherOut.logits;
       if (teacherOut?.features) ctx.teacherFeatures = teacherOut.features;
-      if (layers.length > 0) {
-        const sf: Record<string, tf.Tensor> = {};
-        for (const [name, layer] of featureLayers) sf[name] = outs[1 + layers.indexOf(layer)]!;
-        ctx.studentFeatures = sf;
-      }
+      if (train.text) ctx.tokenMask = tokenMask(input);
+      if (layers.length > 0) ctx.studentFeatures = studentFeatures(featureLayers, attentionSources(o.student), (layer) => outs[1 + layers.indexOf(layer)]!, input);
       o.loss.compute(ctx);
     });
   } finally {
@@ -197,6 +203,34 @@ export async function primeLoss(o: DistillHooksOptions, train: Dataset, samples 
       for (const f of Object.values(t.features ?? {})) f.dispose();
     }
   }
+}
+
+/**
+ * The student features a loss asked for, from one forward pass's layer outputs: layer outputs by
+ * name, and attention maps computed from their input layer's output and the batch's ids.
+ */
+function studentFeatures(featureLayers: ReadonlyMap<string, string>, attention: ReadonlyMap<string, AttentionSource>, outputs: (layer: string) => tf.Tensor, ids: tf.Tensor): Record<string, tf.Tensor> {
+  const sf: Record<string, tf.Tensor> = {};
+  for (const [name, layer] of featureLayers) {
+    if (attention.has(name)) Object.assign(sf, attentionMaps(attention, [name], { [layer]: outputs(layer) }, ids));
+    else sf[name] = outputs(layer);
+  }
+  return sf;
+}
+
+/**
+ * The transformer blocks of the student and the teacher, for `layers: uniform` terms: the
+ * teacher's are the blocks whose attention maps it can give (`b<i>.attention`).
+ *
+ * @example
+ * const loss = createLoss(config.loss, 'loss', { seed, layers: transformerLayersOf(student, teacher) });
+ */
+export function transformerLayersOf(student: LayersModel, teacher: Teacher | undefined): { student: number[]; teacher: number[] } {
+  const t = (teacher?.featureNames ?? []).flatMap((n) => {
+    const m = /^b(\d+)\.attention$/.exec(n);
+    return m ? [Number(m[1])] : [];
+  });
+  return { student: transformerBlocks(student), teacher: t.sort((a, b) => a - b) };
 }
 
 /** A teacher's scores on a labelled set (as `evaluate` gives for a student). */

@@ -22,14 +22,15 @@ export function distillLossTerms<T extends { readonly term: string }>(terms: rea
 /**
  * Whether the teacher must run on each training batch instead of once over the training set:
  * cached logits are those of the un-augmented samples, and feature terms (hint, at, rkd) need
- * the teacher's inner outputs, which the cache does not keep.
+ * the teacher's inner outputs, which the cache does not keep (so do `layers: uniform` terms,
+ * before they are expanded).
  *
  * @example
  * teacherRunsOnline(createLoss([{ term: 'kd', weight: 1 }]), false); // false: logits once, from the cache
  * teacherRunsOnline(createLoss([{ term: 'kd', weight: 1 }]), true); // true: each shifted batch
  */
-export function teacherRunsOnline(loss: { readonly features: { readonly teacher: readonly string[] } }, augmented: boolean): boolean {
-  return augmented || loss.features.teacher.length > 0;
+export function teacherRunsOnline(loss: { readonly features: { readonly teacher: readonly string[] }; readonly mapsLayers?: boolean }, augmented: boolean): boolean {
+  return augmented || loss.features.teacher.length > 0 || loss.mapsLayers === true;
 }
 
 /** Inputs of {@link trainingLogits}. */

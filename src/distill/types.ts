@@ -56,6 +56,8 @@ export interface LossContext {
   studentFeatures?: Record<string, tf.Tensor>;
   /** Teacher features by the names the terms asked for. */
   teacherFeatures?: Record<string, tf.Tensor>;
+  /** For text: 1 at tokens, 0 at padding, [batch, length] (the student's ids != 0); terms on token positions skip padding. */
+  tokenMask?: tf.Tensor2D;
 }
 
 /** One configured loss term, ready to compute. */

@@ -10,6 +10,9 @@ import { disposeEngine, engineInfo, initEngine, NATIVE_INSTALL, wasmFallbackNote
 import { testThreads } from './reference.ts';
 import { loadNativeAddon } from './native/addon.ts';
 
+// The CLI's .ts loader (a loader in the child's flags, which the pthread workers must not inherit).
+const TS_LOADER = fileURLToPath(new URL('../../bin/ts-register.js', import.meta.url));
+
 after(async () => { await disposeEngine(); });
 
 describe('initEngine', () => {
@@ -68,7 +71,7 @@ describe('initEngine', () => {
     const engine = fileURLToPath(new URL('./index.ts', import.meta.url));
     // --input-type also checks that the pthread workers do not inherit the parent's flags.
     const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine({ backend: 'wasm', threads: 2 }); console.log(i.backend);`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', TS_LOADER, '--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
     assert.equal(r.signal, null, 'killed by the timeout: the process did not exit');
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     assert.equal(r.stdout.trim(), 'wasm');
@@ -85,7 +88,7 @@ describe('initEngine', () => {
   test('auto falls back to wasm with a note when the native pack is turned off', () => {
     const engine = fileURLToPath(new URL('./index.ts', import.meta.url));
     const script = `import { initEngine } from ${JSON.stringify(engine)}; const i = await initEngine(); console.log(JSON.stringify(i));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DISTILLERY_NATIVE: '0' } });
+    const r = spawnSync(process.execPath, ['--import', TS_LOADER, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, DISTILLERY_NATIVE: '0' } });
     assert.equal(r.status, 0, r.stderr);
     const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; notes: string[]; fallback?: string };
     assert.equal(info.backend, 'wasm');

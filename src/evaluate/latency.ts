@@ -63,13 +63,16 @@ export async function measureLatency(model: LayersModel, sampleShape: readonly n
   const runs = Math.max(1, opts.runs ?? 20);
   const warmup = Math.max(0, opts.warmup ?? 3);
   const x = new Float32Array(sampleShape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 255) / 255);
+  // a text model reads int32 token ids: a text that fills the whole length (no padding), every
+  // id 1 ([UNK], in every vocabulary: a lookup costs the same for any id)
+  const tokens = model.inputs[0]!.dtype === 'int32' ? new Int32Array(x.length).fill(1) : undefined;
   const times: number[] = [];
   if (opts.runtime === 'tfjs-wasm') {
     const backend = engineInfo()?.backend ?? tf.getBackend();
     if (backend !== 'wasm') {
       throw new DistilleryError('SEARCH_RUNTIME_UNAVAILABLE', `latency.runtime tfjs-wasm: the engine running is ${backend}, not wasm`, 'run the search with --backend wasm (or auto), or measure with latency.runtime: onnx', 'latency.runtime');
     }
-    const input = tf.tensor(x, [1, ...inputShapeOf(model, sampleShape)], 'float32');
+    const input = tokens ? tf.tensor(tokens, [1, ...inputShapeOf(model, sampleShape)], 'int32') : tf.tensor(x, [1, ...inputShapeOf(model, sampleShape)], 'float32');
     try {
       for (let i = 0; i < warmup + runs; i++) {
         const t0 = performance.now();
@@ -105,7 +108,7 @@ export async function measureLatency(model: LayersModel, sampleShape: readonly n
     // The pixel values do not change the timing; their layout need not match NCHW here.
     for (let i = 0; i < warmup + runs; i++) {
       const t0 = performance.now();
-      await session.run({ [name]: { data: x, dims } });
+      await session.run({ [name]: { data: tokens ?? x, dims } });
       const dt = performance.now() - t0;
       if (i >= warmup) times.push(dt);
     }

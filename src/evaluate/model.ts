@@ -5,12 +5,12 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
-import { loadData } from '../data/index.ts';
+import { loadData, textAtLength } from '../data/index.ts';
 import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
-import { buildModel, saveModel } from '../models/index.ts';
+import { buildModel, saveModel, specInputShape } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
-import { cachedTeacherLogits, createLoss, distillHooks, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
+import { cachedTeacherLogits, createLoss, distillHooks, transformerLayersOf, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
 import type { CacheConfig, Teacher, TeacherConfig } from '../distill/index.ts';
 import { checkSpecLimits, materialize, violation } from '../search/index.ts';
 import type { Limit, MetricName, SearchSpace } from '../search/index.ts';
@@ -25,6 +25,7 @@ type QuantizePrecision = (typeof QUANTIZE_PRECISIONS)[number];
 import { applyTrainSettings } from './settings.ts';
 import type { LossTermConfig } from './settings.ts';
 import { saveModelInputs } from '../data/text/artifacts.ts';
+import { TextTokenizer } from '../tokenizers/index.ts';
 import type { EvalOutcome, EvalRequest, Evaluator } from './types.ts';
 
 /** What a {@link ModelEvaluator} trains with: the validated sections of a study config. */
@@ -136,23 +137,36 @@ export class ModelEvaluator implements Evaluator {
     this.objectives = config.objectives.map((o) => o.metric);
   }
 
-  check(c: Candidate): { violation: number; metrics: Record<string, number>; reason?: string; spec?: unknown } {
-    const shape = this.data.train.shape;
+  check(c: Candidate): { violation: number; metrics: Record<string, number>; reason?: string; spec?: unknown; shape?: readonly number[] } {
+    const text = this.data.train.text;
     const numClasses = this.data.train.numClasses;
     let m;
     try {
-      m = materialize(this.config.space, c, { inputShape: shape, numClasses });
+      // a text model's own input length may be shorter than the data's (data.text.maxLength): the
+      // length is then a searched choice, and the data is cut to it (textAtLength)
+      m = materialize(this.config.space, c, text ? { numClasses, vocabSize: this.vocabSize() } : { inputShape: this.data.train.shape, numClasses });
     } catch (e) {
       if (isDistilleryError(e) && e.code === 'SEARCH_INVALID_CANDIDATE') return { violation: Infinity, metrics: {}, reason: `${e.code}: ${e.message}` };
       throw e;
     }
     if (!m.model) throw new DistilleryError('SEARCH_NO_MODEL', 'space.template.model: the space has no model template, so there is nothing to train', 'add space.template.model, or evaluate from a table (--table)', 'space.template.model');
+    const shape = (text ? specInputShape(m.model) : undefined) ?? this.data.train.shape;
+    if (text && shape[0]! > text.maxLength) {
+      return { violation: Infinity, metrics: {}, reason: `model.input.length ${shape[0]} is above data.text.maxLength ${text.maxLength} (the data is tokenized once, at data.text.maxLength, and cut to each candidate's length; raise it to the space's largest length)` };
+    }
     const table = this.config.latencyTable;
     const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses, table ? (spec) => predictLatency({ ...spec, input: [...shape] }, table).ms : undefined);
     const spec = { model: m.model, train: m.train };
-    if (r.ok) return { violation: 0, metrics: r.metrics, spec };
+    if (r.ok) return { violation: 0, metrics: r.metrics, spec, shape };
     const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');
     return { violation: r.violation, metrics: r.metrics, reason, spec };
+  }
+
+  private vocab: number | undefined;
+  /** The data tokenizer's vocabulary size (text data), which fills a template's token input that leaves it out. */
+  private vocabSize(): number {
+    this.vocab ??= new TextTokenizer(this.data.train.text!.tokenizer).vocabSize;
+    return this.vocab;
   }
 
   async evaluate(req: EvalRequest): Promise<EvalOutcome> {
@@ -169,15 +183,18 @@ export class ModelEvaluator implements Evaluator {
       const ownEpochs = spec.train['epochs'] !== undefined;
       const epochs = Math.max(1, ownEpochs ? Math.min(settings.train.epochs, req.epochs ?? Infinity) : (req.epochs ?? settings.train.epochs));
       const seed = req.seed ?? req.trialId;
-      const train = this.data.train;
+      // a text candidate shorter than the data reads the data cut to its length
+      const length = this.data.train.text ? pre.shape?.[0] : undefined;
+      const train = length !== undefined ? textAtLength(this.data.train, length) : this.data.train;
+      const held = length !== undefined ? textAtLength(this.held, length) : this.held;
       model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed });
-      const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: this.held };
+      const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: held };
       // The augmentation loadData built: pixel shifts for images, time shift and noise for audio.
       const aug = this.data.augment;
       if (aug) fitOpts.augment = (b, rng) => aug(b, train.shape, rng);
       let release = () => {};
       if (this.teacher && settings.loss) {
-        loss = createLoss(settings.loss, 'loss', { seed });
+        loss = createLoss(settings.loss, 'loss', { seed, layers: transformerLayersOf(model, this.teacher) });
         const hooks = await distillHooks({ loss, student: model, teacher: this.teacher, cachedLogits: this.teacherLogits, numClasses: train.numClasses, dataShape: train.shape }, train);
         Object.assign(fitOpts, hooks.fit);
         release = () => hooks.dispose();
@@ -223,7 +240,7 @@ export class ModelEvaluator implements Evaluator {
       if (final.valLoss !== undefined) values['valLoss'] = final.valLoss;
       values['epochs'] = history.length;
       values['trainSeconds'] = (performance.now() - started) / 1000;
-      if (this.config.quantize) await this.measureQuantized(model, this.config.quantize, values);
+      if (this.config.quantize) await this.measureQuantized(model, this.config.quantize, values, train);
       else if (this.config.latency && this.needs('latencyMs')) {
         values['latencyMs'] = (await measureLatency(model, train.shape, this.config.latency)).medianMs;
       }
@@ -250,8 +267,7 @@ export class ModelEvaluator implements Evaluator {
 
   // Sizes of the fp32 and quantized ONNX exports and, when latency counts, both timed: latencyMs
   // (what objectives and limits read) is the quantized one.
-  private async measureQuantized(model: LayersModel, precision: QuantizePrecision, values: Record<string, number>): Promise<void> {
-    const train = this.data.train;
+  private async measureQuantized(model: LayersModel, precision: QuantizePrecision, values: Record<string, number>, train: Dataset): Promise<void> {
     const d = train.shape.reduce((a, b) => a * b, 1);
     const n = Math.min(CALIBRATION_SAMPLES, train.y.length);
     const fp32 = await exportCandidate(model, 'fp32');

@@ -9,7 +9,7 @@ import { distillSections } from '../distill/config.ts';
 import { createLoss } from '../distill/losses/index.ts';
 import { loadTeacher } from '../distill/teachers/index.ts';
 import { teacherRunsOnline, trainingLogits } from '../distill/setup.ts';
-import { distillHooks, evaluateTeacher } from '../distill/job.ts';
+import { distillHooks, evaluateTeacher, transformerLayersOf } from '../distill/job.ts';
 import { teacherCost } from '../distill/teachers/cost.ts';
 import type { Teacher } from '../distill/types.ts';
 import { augmentOption, evalSetOf, finishRun, MetricsLog, openOut, resolveOut, startEngine } from './run.ts';
@@ -96,13 +96,18 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
   for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
   const dataShape = data.train.shape;
-  const loss = createLoss(config.loss, 'loss', { seed: config.seed });
+  let loss = createLoss(config.loss, 'loss', { seed: config.seed });
   let teacher: Teacher | undefined;
   let student: ReturnType<typeof buildModel> | undefined;
   try {
     const text = data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {};
     teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...text }));
     student = buildModel(config.model, { inputShape: [...dataShape], numClasses, seed: config.seed });
+    if (loss.mapsLayers) {
+      // layers: uniform terms pair the student's transformer blocks with the teacher's
+      loss.dispose();
+      loss = createLoss(config.loss, 'loss', { seed: config.seed, layers: transformerLayersOf(student, teacher) });
+    }
     const cost = modelCost(config.model, [...dataShape], numClasses);
     const augment = augmentOption(config.data, data);
     const online = teacherRunsOnline(loss, augment.augment !== undefined);

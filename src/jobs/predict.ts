@@ -10,6 +10,7 @@ import { readModelInputs } from '../data/text/artifacts.ts';
 import { decodeText } from '../data/text/decode.ts';
 import { initEngine, type BackendName } from '../engine/index.ts';
 import { loadModel, METADATA_KEY } from '../models/index.ts';
+import { audioFeedOf, readAudioClips } from './predict-audio.ts';
 
 /** One input's prediction: the class, and every class's probability. */
 export interface Prediction {
@@ -28,13 +29,17 @@ export interface PredictOptions {
   readonly backend?: BackendName;
   /** Samples per forward pass (default 256). */
   readonly batchSize?: number;
+  /** Engine threads (default: every core). */
+  readonly threads?: number;
 }
 
 /**
  * Classify raw inputs with a saved model folder (`model.json` with its `labels.json`, and
  * `tokenizer.json` for a text model): texts are tokenized with the model's own tokenizer at its
  * training length; files (PGM images, NPY/IDX stacks, CSV rows) are read and normalised as the
- * model's training data was. Returns one prediction per text, or per sample in each file.
+ * model's training data was; WAV clips for an audio model are decoded, mixed down, resampled
+ * and padded or cut to its clip length, as its training clips were. Returns one prediction per
+ * text or clip, or per sample in each file.
  *
  * @example
  * const [p] = await predict('runs/spam-student/model', ['Win a FREE cruise, reply now']);
@@ -47,17 +52,22 @@ export async function predict(modelPath: string, inputs: readonly string[], opts
     throw new DistilleryError('PREDICT_MODEL', `${modelPath}: predict reads TF.js model folders`, 'pass the model folder that train or distill wrote (it holds model.json)', modelPath);
   }
   if (inputs.length === 0) throw new DistilleryError('PREDICT_NO_INPUT', 'nothing to predict', 'pass texts or files after the model, or --file with one text per line', 'INPUT');
-  await initEngine(opts.backend ? { backend: opts.backend } : {});
+  await initEngine({ ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   const model = await loadModel(dir);
   try {
     const meta = ((model.getUserDefinedMetadata() as Record<string, unknown> | undefined)?.[METADATA_KEY] ?? {}) as { normalization?: Normalization; inputShape?: number[]; classNames?: string[] };
     const { tokenizer, classNames: saved } = readModelInputs(dir);
     const K = model.outputs[0].shape[1] as number;
     const classNames = saved ?? meta.classNames ?? Array.from({ length: K }, (_, i) => String(i));
-    const shape = meta.inputShape ?? (model.inputs[0].shape.slice(1) as number[]);
+    const audio = audioFeedOf(model);
+    const shape = audio ? [audio.samples] : (meta.inputShape ?? (model.inputs[0].shape.slice(1) as number[]));
     let x: Float32Array;
     let names: string[];
-    if (tokenizer) {
+    if (audio) {
+      // WAV clips, read as training read them (mono, the model's rate, padded or cut to its clip).
+      x = readAudioClips(inputs, audio);
+      names = [...inputs];
+    } else if (tokenizer) {
       const L = shape[0];
       x = Float32Array.from(tokenizer.encodeBatch(inputs, { maxLength: L }).ids);
       names = [...inputs];

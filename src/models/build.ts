@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { blocks } from './blocks/all.ts';
 import { costOfResolved } from './cost.ts';
 import { Inits, type Sym } from './layers.ts';
-import { resolveSpec, type ModelSpec, type ResolvedModelSpec } from './spec.ts';
+import { audioInputOf, resolveSpec, type ModelSpec, type ResolvedModelSpec } from './spec.ts';
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
@@ -70,6 +70,7 @@ export function buildResolved(spec: ResolvedModelSpec, seed = 0): tfl.LayersMode
     x = blocks.get(b.type).build(x, b as never, { prefix: `b${i}`, inits, modelInput: input });
   });
   const model = tfl.model({ inputs: input, outputs: x, name: spec.name ?? DEFAULT_MODEL_NAME });
-  model.setUserDefinedMetadata({ [METADATA_KEY]: { version: 1, spec } });
+  const audio = audioInputOf(spec);
+  model.setUserDefinedMetadata({ [METADATA_KEY]: { version: 1, spec, ...(audio ? { audio } : {}) } });
   return model;
 }

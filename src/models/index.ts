@@ -9,6 +9,7 @@
  */
 export {
   activationNames,
+  audioInputOf,
   blockSpecSchema,
   modelSpecSchema,
   parseModelSpec,
@@ -17,7 +18,7 @@ export {
   specInputShape,
   tokenInputSchema,
 } from './spec.ts';
-export type { ActivationName, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec, TokenInput } from './spec.ts';
+export type { ActivationName, AudioInput, BlockSpec, BlockType, ModelSpec, ResolveOptions, ResolvedBlockSpec, ResolvedModelSpec, TokenInput } from './spec.ts';
 export { blocks, blockDefs } from './blocks/all.ts';
 export type { BlockDef, BlockStep, BuildContext, LayerGroup } from './blocks/types.ts';
 export { costOfResolved, modelCost, seUnits } from './cost.ts';
@@ -28,3 +29,6 @@ export { blockOutputNames, specFromLayers, specFromModel } from './readback.ts';
 export { loadModel, saveModel, MODEL_JSON, WEIGHTS_BIN } from './io.ts';
 export { blockSummary, describeModel, formatDescription } from './describe.ts';
 export type { BlockRow } from './describe.ts';
+export { ATTENTION_SUFFIX, attentionMaps, attentionSources, transformerBlocks } from './attention-probes.ts';
+export type { AttentionSource } from './attention-probes.ts';
+export { tokenMask } from './text-layers.ts';

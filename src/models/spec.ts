@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DistilleryError } from '../core/errors.ts';
+import type { FrontEnd } from '../features/spec.ts';
 import { blocks as blockRegistry, blockSchemas, type BlockSpec, type ResolvedBlockSpec } from './blocks/all.ts';
+import { frontEndOf } from './blocks/frontend.ts';
 
 /**
  * The architecture spec: plain JSON, a sequence of blocks, validated with zod (unknown keys are
@@ -20,6 +22,11 @@ import { blocks as blockRegistry, blockSchemas, type BlockSpec, type ResolvedBlo
  * A text model's input is `{ kind: 'tokens', length, vocabSize }` (see {@link tokenInputSchema}):
  * int32 ids [batch, length], id 0 = padding on the right; it resolves to `input: [length]`
  * and its first block is an `embedding` carrying `vocabSize`.
+ *
+ * A speech model's input is raw audio (see {@link AudioInput}): float32 `[batch, samples]`,
+ * samples in [-1, 1) at the front-end's `sampleRate`; its first block is a front-end (`logmel`
+ * or `mfcc`), which turns a clip into a one-channel image [frames, bins, 1] for the image
+ * blocks after it. The exported ONNX model's first input is the same `[batch, samples]`.
  *
  * @example
  * const spec = parseModelSpec({ input: [28, 28, 1], blocks: [{ type: 'flatten' }, { type: 'dense', units: 10 }] });
@@ -189,4 +196,38 @@ function resolveInput(fromSpec: number[] | undefined, fromData: readonly number[
 export function specInputShape(spec: ModelSpec): number[] | undefined {
   const i = spec.input;
   return i === undefined ? undefined : Array.isArray(i) ? [...i] : [i.length];
+}
+
+/**
+ * The contract of a speech model (one whose first block is `logmel` or `mfcc`), what a caller
+ * needs to feed it and what its saved metadata (`distillery.audio` in model.json's
+ * user-defined metadata, and the ONNX export's `metadata_props`) names:
+ *
+ * - the input is raw audio, float32 `[batch, samples]` (mono, samples in [-1, 1) as the data
+ *   reader scales PCM: 16-bit divided by 32768), at `sampleRate`, each clip `samples` long
+ *   (zero-padded at the end or cut, as the audio data source does);
+ * - `frontEnd` is the resolved front-end (window, hop, FFT size, mel bins, fmin/fmax, log
+ *   offset, mel scale and norm, `mfcc` when MFCCs are kept) computed inside the model.
+ *
+ * No normalisation is applied outside the model (audio data is read with `normalize: none`).
+ */
+export interface AudioInput {
+  sampleRate: number;
+  /** Samples per clip (the model's input length). */
+  samples: number;
+  features: 'logmel' | 'mfcc';
+  frontEnd: FrontEnd;
+}
+
+/**
+ * The {@link AudioInput} of a resolved spec, or undefined when the model does not take audio.
+ *
+ * @example
+ * audioInputOf(resolveSpec({ blocks: [{ type: 'logmel' }] }, { inputShape: [16000] })); // { sampleRate: 16000, samples: 16000, ... }
+ */
+export function audioInputOf(spec: ResolvedModelSpec): AudioInput | undefined {
+  const b = spec.blocks[0];
+  if (!b || (b.type !== 'logmel' && b.type !== 'mfcc')) return undefined;
+  const frontEnd = frontEndOf(b);
+  return { sampleRate: frontEnd.sampleRate, samples: spec.input[0]!, features: b.type, frontEnd };
 }

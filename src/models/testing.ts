@@ -89,3 +89,32 @@ export function textBatch(n: number, length: number, vocabSize: number, seed: nu
   }
   return { ids, lengths, n };
 }
+
+/**
+ * `n` test clips of `samples` float32 samples ([n · samples]), seeded: a tone sweeping up at an
+ * amplitude that varies per clip, plus noise, with clip 0 all silence (zeros, the log offset's
+ * floor) and every other clip ending in silence after a random point, as a short word
+ * zero-padded to the clip length does.
+ *
+ * @example
+ * const waves = speechBatch(4, 16000, 1); // 4 one-second clips at 16 kHz
+ */
+export function speechBatch(n: number, samples: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+  const out = new Float32Array(n * samples);
+  for (let i = 1; i < n; i++) {
+    const amp = 0.05 + 0.6 * next();
+    const f0 = 0.01 + 0.05 * next();
+    const end = Math.floor(samples * (0.5 + 0.5 * next()));
+    let phase = 0;
+    for (let t = 0; t < end; t++) {
+      phase += 2 * Math.PI * f0 * (1 + t / samples);
+      out[i * samples + t] = amp * Math.sin(phase) + 0.02 * (next() - 0.5);
+    }
+  }
+  return out;
+}

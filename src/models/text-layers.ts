@@ -230,6 +230,38 @@ export class DistilleryTransformerEncoder extends Layer {
     return training && this.rate > 0 ? (tf.dropout(x, this.rate) as tf.Tensor2D) : x;
   }
 
+  /** One head's attention probabilities [N, L, L] from its queries and keys [N, L, hd]. */
+  private headProbs(q: tf.Tensor3D, k: tf.Tensor3D, bias: tf.Tensor, hd: number): tf.Tensor3D {
+    return tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), bias)) as tf.Tensor3D;
+  }
+
+  /**
+   * The attention probabilities of every head, [N, heads, L, L] (row i: how query token i spreads
+   * over the keys; padding keys get 0), recomputed from the layer's input `x` [N, L, D] and the
+   * model's ids with the layer's current weights, as `call` computes them. TinyBERT's attention
+   * loss reads these; the weights are read as variables, so a loss on them trains q and k.
+   *
+   * @example
+   * const a = layer.attentionProbs(input, ids); // [8, 2, 64, 64]
+   */
+  attentionProbs(x3: tf.Tensor, ids: tf.Tensor): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [n, l, d] = x3.shape as [number, number, number];
+      const hd = d / this.heads;
+      const bias = tf.reshape(tf.mul(tf.sub(tokenMask(ids), 1), 1e9), [n, 1, l]);
+      const x = tf.reshape(x3, [n * l, d]) as tf.Tensor2D;
+      const h = this.norm === 'pre' ? this.layerNorm(x, 'ln1') : x;
+      const project = (w: 'q' | 'k', i: number): tf.Tensor3D => {
+        const kernel = tf.slice(this.v(`${w}_kernel`) as tf.Tensor2D, [0, i * hd], [d, hd]);
+        const b = tf.slice(this.v(`${w}_bias`) as tf.Tensor1D, [i * hd], [hd]);
+        return tf.reshape(tf.add(tf.matMul(h, kernel), b), [n, l, hd]);
+      };
+      const heads: tf.Tensor3D[] = [];
+      for (let i = 0; i < this.heads; i++) heads.push(this.headProbs(project('q', i), project('k', i), bias, hd));
+      return tf.stack(heads, 1) as tf.Tensor4D;
+    });
+  }
+
   /**
    * Self-attention of h [N·L, D]; `bias` [N, 1, L] is 0 at tokens and -1e9 at padding. Each
    * head projects with its own column slice of the q/k/v kernels and adds its share of the
@@ -246,8 +278,7 @@ export class DistilleryTransformerEncoder extends Layer {
     };
     let out = this.v('o_bias') as tf.Tensor;
     for (let i = 0; i < this.heads; i++) {
-      const scores = tf.add(tf.mul(tf.matMul(project('q', i), project('k', i), false, true), 1 / Math.sqrt(hd)), bias);
-      const ctx = tf.reshape(tf.matMul(tf.softmax(scores), project('v', i)), [n * l, hd]);
+      const ctx = tf.reshape(tf.matMul(this.headProbs(project('q', i), project('k', i), bias, hd), project('v', i)), [n * l, hd]);
       out = tf.add(out, tf.matMul(ctx, tf.slice(this.v('o_kernel') as tf.Tensor2D, [i * hd, 0], [hd, d])));
     }
     return out as tf.Tensor2D;

@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../core/errors.ts';
 import './convert-text.ts';
+import './convert-audio.ts';
 import { attr, GraphBuilder, type IrGraph } from './ir.ts';
 import { layerConverters, type ConvertContext, type OnnxT } from './layer-converters.ts';
 import { depthwiseToOihw, hwioToOihw, pair, permuteFlattenRows, tfPads } from './weights.ts';

@@ -51,7 +51,7 @@ function metadataOf(model: tfl.LayersModel): Record<string, string> {
   } catch {
     // a model distillery did not build: it exports all the same, without a spec
   }
-  for (const key of ['normalization', 'classNames', 'numClasses', 'inputShape'] as const) {
+  for (const key of ['normalization', 'classNames', 'numClasses', 'inputShape', 'audio'] as const) {
     if (meta[key] !== undefined) out[`distillery.${key}`] = JSON.stringify(meta[key]);
   }
   const shape = model.inputs[0]!.shape.slice(1);

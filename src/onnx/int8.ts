@@ -28,7 +28,7 @@ const PASSTHROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose']);
 /**
  * The activation tensors to quantise: inputs of Conv/Gemm, their outputs (after a Relu/Clip
  * that reads only them, which onnxruntime then drops as the uint8 range already clamps), and
- * both sides of a residual Add. The graph output stays float32.
+ * both sides of a residual Add (two computed tensors; an Add of a constant is left float). The graph output stays float32.
  */
 function activationTensors(g: IrGraph): Set<string> {
   const uses = consumers(g);
@@ -42,7 +42,9 @@ function activationTensors(g: IrGraph): Set<string> {
       const next = readers.length === 1 && readers[0]! >= 0 ? byIndex[readers[0]!] : undefined;
       if (next && (next.op === 'Relu' || next.op === 'Clip')) y = next.outputs[0]!;
       out.add(y);
-    } else if (n.op === 'Add') {
+    } else if (n.op === 'Add' && !n.inputs.some((t) => g.inits.has(t))) {
+      // a residual joins two computed tensors; an Add of a constant (the audio front-end's
+      // log offset) is not one, and quantising around it would put the log's input on a grid
       for (const t of [...n.inputs, n.outputs[0]!]) out.add(t);
     }
   }

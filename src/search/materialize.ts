@@ -17,6 +17,8 @@ export interface Materialized {
 export interface MaterializeOptions {
   inputShape?: readonly number[];
   numClasses?: number;
+  /** The data tokenizer's vocabulary size: fills a token input that leaves `vocabSize` out. */
+  vocabSize?: number;
 }
 
 /**
@@ -75,6 +77,11 @@ export function materialize(space: SearchSpace, c: Candidate, opts: MaterializeO
   const out: Materialized = { train: template.train ? (value(template.train) as Record<string, unknown>) : {} };
   if (!template.model) return out;
   const raw = value(template.model);
+  // a text template may leave the vocabulary to the data's tokenizer, as resolveSpec does
+  const input = (raw as { input?: unknown }).input;
+  if (opts.vocabSize !== undefined && typeof input === 'object' && input !== null && !Array.isArray(input) && (input as Record<string, unknown>)['vocabSize'] === undefined) {
+    (input as Record<string, unknown>)['vocabSize'] = opts.vocabSize;
+  }
   try {
     const model = parseModelSpec(raw);
     out.model = model;

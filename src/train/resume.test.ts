@@ -19,7 +19,7 @@ const CHILD = join(import.meta.dirname, 'testing-child.ts');
 /** Run the child; with `killAt`, SIGKILL it once a printed line matches. Resolves to its printed events. */
 function runChild(dir: string, resume: boolean, killAt?: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, resume ? 'resume' : 'fresh'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', join(import.meta.dirname, '../../bin/ts-register.js'), CHILD, dir, resume ? 'resume' : 'fresh'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const events: Record<string, unknown>[] = [];
     let buf = '';
     let err = '';

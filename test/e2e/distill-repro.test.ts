@@ -9,7 +9,7 @@ import { parseEvents, ROOT, tempDir } from '../helpers/cli.ts';
 // test here (a few minutes on 2 idle cores): three real training runs of the paper's nets.
 
 function repro(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/repro-hinton.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', join(ROOT, 'bin/ts-register.js'), join(ROOT, 'bench/repro-hinton.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

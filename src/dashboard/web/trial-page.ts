@@ -71,7 +71,8 @@ function render(root: HTMLElement, t: TrialDetail): void {
               ...arch.blocks.map((b) => h('tr', {}, h('td', {}, b.path), h('td', { class: 'mono' }, b.block), h('td', {}, b.outputShape ? b.outputShape.join('×') : '–'), h('td', { class: 'num' }, fmt(b.params ?? undefined)), h('td', { class: 'num' }, fmt(b.macs ?? undefined)))),
               arch.total ? h('tr', { class: 'total' }, h('td', {}, 'total'), h('td', {}, arch.inputShape ? `input ${arch.inputShape.join('×')}` : ''), h('td', {}, arch.total.outputShape.join('×')), h('td', { class: 'num' }, fmt(arch.total.params)), h('td', { class: 'num' }, fmt(arch.total.macs))) : null))
         : h('p', {}, 'no model spec stored with this trial'),
-      arch?.note ? h('p', { class: 'hint' }, arch.note) : null),
+      arch?.note ? h('p', { class: 'hint' }, arch.note) : null,
+      arch?.text ? h('p', { class: 'text-input' }, `text: max length ${arch.text.maxLength} tokens, tokenizer ${arch.text.tokenizer}, vocabulary ${arch.text.vocabSize === null ? 'unknown' : fmt(arch.text.vocabSize)}`) : null),
     h('section', {},
       h('h2', {}, 'Metrics per epoch'),
       t.metrics.length

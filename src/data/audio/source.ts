@@ -116,7 +116,14 @@ function silenceClip(out: Float32Array, noise: readonly Float32Array[], rng: Rng
   for (let i = 0; i < n; i++) out[i] = src[start + i] * vol;
 }
 
-function readMono(path: string, format: ClipFormat): Float32Array {
+/**
+ * Read a whole WAV file at the format's rate: decoded, mixed down to mono, resampled; not cut
+ * or padded (noise recordings, long recordings). DATA_WAV_RATE as {@link readClip}.
+ *
+ * @example
+ * const noise = readMono('_background_noise_/pink_noise.wav', { sampleRate: 16000, samples: 16000 });
+ */
+export function readMono(path: string, format: ClipFormat): Float32Array {
   const wav = readWav(path);
   if (format.acceptRates && !format.acceptRates.includes(wav.sampleRate)) {
     throw new DistilleryError(

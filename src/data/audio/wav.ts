@@ -104,6 +104,21 @@ export function readWav(path: string): DecodedWav {
 }
 
 /**
+ * The bytes of a mono 16-bit PCM WAV file holding `samples` (values in [-1, 1], clipped;
+ * rounded to the nearest of 2^16 levels, so {@link decodeWav} gives them back within 2^-16).
+ *
+ * @example
+ * writeFileSync('long.wav', encodeWav(recording, 16000));
+ */
+export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
+  const pcm = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));
+  const w = new WaveFile();
+  w.fromScratch(1, sampleRate, '16', pcm);
+  return w.toBuffer();
+}
+
+/**
  * The mean of the channels (a mono mixdown), as TensorFlow's `decode_wav(desired_channels=1)`
  * and librosa's `to_mono` do.
  *

@@ -2,31 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { openOnnx, type OnnxSession, type OnnxTensor } from '../../runtime/index.ts';
+import { openOnnx, type OnnxFeed, type OnnxSession } from '../../runtime/index.ts';
 import { webModelOf, type BrowserSession } from '../../runtime/browser.ts';
 import type { TimingOptions } from './stats.ts';
 
-/**
- * Runtimes `bench` and `profile-device` can time models on: onnxruntime-node, TF.js on wasm in
- * Node, and TF.js on wasm inside Chromium (`browser`, see runtime/browser.ts).
- */
-export const RUNTIMES = ['onnx', 'tfjs-wasm', 'browser'] as const;
-/** What `report` times on when not told: the two that need nothing outside Node. */
-export const NODE_RUNTIMES = ['onnx', 'tfjs-wasm'] as const;
-/** One of {@link RUNTIMES}. */
-export type RuntimeName = (typeof RUNTIMES)[number];
-
-/**
- * Checks a runtime name from the user: `BENCH_RUNTIME` listing the known ones otherwise.
- *
- * @example
- * runtimeName('onnx'); // 'onnx'
- * runtimeName('tflite'); // throws: unknown runtime 'tflite'; known: onnx, tfjs-wasm
- */
-export function runtimeName(v: unknown, where = '--runtime'): RuntimeName {
-  if (typeof v === 'string' && (RUNTIMES as readonly string[]).includes(v)) return v as RuntimeName;
-  throw new DistilleryError('BENCH_RUNTIME', `unknown runtime '${String(v)}'; known: ${RUNTIMES.join(', ')}`, `pass ${where} ${RUNTIMES.join(', ')}`, where);
-}
+// The names live in their own file, so the CLI can list them in its help without loading TF.js.
+export { NODE_RUNTIMES, RUNTIMES, runtimeName, type RuntimeName } from './runtimes.ts';
+import type { RuntimeName } from './runtimes.ts';
 
 /** A model made ready for one batch size: `run` does one forward pass and waits for its output. */
 export interface PreparedRun {
@@ -56,6 +38,15 @@ function randomInput(n: number, seed: number): Float32Array {
 }
 
 /**
+ * Token ids for a text model: texts that fill the whole length (no padding: the attention and
+ * pooling cost the most), every id 1 (`[UNK]`, in every vocabulary; a lookup costs the same for
+ * any id, and a larger one could be outside a small vocabulary).
+ */
+function tokenInput(n: number): Int32Array {
+  return new Int32Array(n).fill(1);
+}
+
+/**
  * A TF.js model on the current engine (call `initEngine` first). Each run is `predict` followed
  * by `dataSync()`, so the time covers the whole forward pass and the read-back, as an app pays it.
  *
@@ -72,7 +63,8 @@ export function tfjsRunner(model: tfl.LayersModel): Runner {
     inputShape: shapeAt,
     prepare(batch, seed = 1) {
       const shape = shapeAt(batch);
-      const x = tf.tensor(randomInput(shape.reduce((a, d) => a * d, 1), seed), shape);
+      const n = shape.reduce((a, d) => a * d, 1);
+      const x = model.inputs[0]!.dtype === 'int32' ? tf.tensor(tokenInput(n), shape, 'int32') : tf.tensor(randomInput(n, seed), shape);
       return {
         run() {
           const y = model.predict(x) as tf.Tensor;
@@ -108,7 +100,9 @@ export async function onnxRunner(bytes: Uint8Array, name: string, threads?: numb
     inputShape: shapeAt,
     prepare(batch, seed = 1) {
       const dims = shapeAt(batch);
-      const feeds: Record<string, OnnxTensor> = { [input.name]: { data: randomInput(dims.reduce((a, d) => a * d, 1), seed), dims } };
+      const n = dims.reduce((a, d) => a * d, 1);
+      const data = input.type === 'int32' ? tokenInput(n) : input.type === 'int64' ? new BigInt64Array(n).fill(1n) : randomInput(n, seed);
+      const feeds: Record<string, OnnxFeed> = { [input.name]: { data, dims } };
       return { run: () => session.run(feeds, outputs), dispose: () => {} };
     },
     release: () => session.release(),

@@ -2,16 +2,18 @@ import { basename, dirname } from 'node:path';
 import type { Reporter } from '../../core/events.ts';
 import { silentReporter } from '../../core/events.ts';
 import { initEngine } from '../../engine/index.ts';
+import { readModelInputs, textWithTokenizer } from '../../data/index.ts';
 import type { Normalization } from '../../data/index.ts';
 import { costOfResolved, describeModel, METADATA_KEY, specFromModel } from '../../models/index.ts';
 import type { ResolvedModelSpec } from '../../models/index.ts';
+import type { TextTokenizer } from '../../tokenizers/index.ts';
 import { NODE_RUNTIMES, runtimeName, type RuntimeName } from '../bench/runners.ts';
 import { loadModelFolder } from '../onnx/job.ts';
 import { classifyInput, modelDirOf, reportInputError, type FoundModel, type ReportInput } from './inputs.ts';
 import { evaluateOn, exportedFiles, measureLatencies, runDataSource, runMetricsAccuracy, TestSets, type DataSource } from './measure.ts';
 import { frontOf } from './scatter.ts';
 import { readStudy } from './study.ts';
-import type { ReportData, ReportModel, ReportStudy, ReportSummary } from './types.ts';
+import type { ReportData, ReportModel, ReportStudy, ReportSummary, ReportText } from './types.ts';
 
 /** Options of {@link collectReport}. */
 export interface CollectOptions {
@@ -150,6 +152,9 @@ async function describe(p: Pending, ctx: { sets: TestSets; testLimit: number | u
     if (p.trial !== undefined) out.trial = p.trial;
     if (p.objectives) out.objectives = p.objectives;
     if (p.trial !== undefined) out.front = true;
+    const tokenizer = readModelInputs(p.dir).tokenizer;
+    const text = tokenizer ? textInput(tokenizer, model.inputs[0]!.shape[1]) : undefined;
+    if (text) out.text = text;
     try {
       const spec = specFromModel(model);
       const cost = costOfResolved(spec);
@@ -166,7 +171,10 @@ async function describe(p: Pending, ctx: { sets: TestSets; testLimit: number | u
       out.accuracy = logged;
     } else {
       const src = p.source ?? (p.runDir ? runDataSource(p.runDir) : undefined) ?? ctx.data;
-      const test = src ? await ctx.sets.get(src) : undefined;
+      const data = src ? await ctx.sets.get(src) : undefined;
+      // a text model reads the test texts with its own tokenizer.json at its own length (the data
+      // config alone may rebuild another vocabulary: it depends on the split's seed and limits)
+      const test = data?.text && tokenizer && text ? textWithTokenizer(data, tokenizer, text.maxLength) : data;
       if (test) out.accuracy = evaluateOn(model, test, meta.normalization);
       else out.notes.push(src ? 'its data has no test split: accuracy unknown' : 'its training data is not known (no run config.json, no study): accuracy unknown; pass --data CONFIG');
     }
@@ -174,6 +182,19 @@ async function describe(p: Pending, ctx: { sets: TestSets; testLimit: number | u
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * A text model's input as the report shows it, from the `tokenizer.json` beside it and the
+ * model's input length.
+ *
+ * @example
+ * textInput(readModelInputs('runs/spam/model').tokenizer!, 64); // { maxLength: 64, tokenizer: 'WordPiece', vocabSize: 2000 }
+ */
+export function textInput(tok: TextTokenizer, inputLength: number | null | undefined): ReportText {
+  const truncation = (tok.json['truncation'] as { max_length?: number } | null | undefined)?.max_length;
+  const kind = (tok.json.model as { type?: unknown }).type;
+  return { maxLength: inputLength ?? truncation ?? 0, tokenizer: typeof kind === 'string' ? kind : 'unknown', vocabSize: tok.vocabSize };
 }
 
 /**

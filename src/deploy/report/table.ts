@@ -14,7 +14,8 @@ function accuracyCell(m: ReportModel): string[] {
 }
 
 /**
- * One row per model (teachers first): role, accuracy and errors, where the accuracy came from,
+ * One row per model (teachers first): role, (for text models: max length, tokenizer kind and
+ * vocabulary size), accuracy and errors, where the accuracy came from,
  * params, MACs, bytes fp32/int8, p50/p95 per runtime, the study's objectives and exported files.
  *
  * @example
@@ -24,11 +25,15 @@ export function modelTable(data: ReportData): ModelTable {
   const runtimes = data.runtimes.filter((r) => data.models.some((m) => m.latency[r]));
   const objectives = data.study?.objectives.map((o) => o.name) ?? [];
   const head = ['model', 'role', 'architecture', 'accuracy', 'errors', 'accuracy from', 'params', 'MACs', 'bytes fp32', 'bytes int8'];
+  // text models: what they read (columns only when the report has one)
+  const text = data.models.some((m) => m.text);
+  if (text) head.splice(3, 0, 'max length', 'tokenizer', 'vocabulary');
   for (const r of runtimes) head.push(`${r} p50 / p95 ms`);
   for (const o of objectives) head.push(`objective ${o}`);
   head.push('front', 'exported files');
   const rows = orderModels(data.models).map((m) => {
     const row = [m.label, m.role, m.arch ?? '-', ...accuracyCell(m), formatCount(m.params), formatCount(m.macs), formatBytes(m.bytes?.fp32), formatBytes(m.bytes?.int8)];
+    if (text) row.splice(3, 0, m.text ? String(m.text.maxLength) : '-', m.text?.tokenizer ?? '-', m.text ? m.text.vocabSize.toLocaleString('en-US') : '-');
     for (const r of runtimes) row.push(m.latency[r] ? `${formatMs(m.latency[r].p50Ms)} / ${formatMs(m.latency[r].p95Ms)}` : '-');
     for (const o of objectives) row.push(formatMetric(o, m.objectives?.[o]));
     row.push(m.role === 'teacher' ? '-' : m.front ? 'yes' : m.front === false ? 'no' : '-');

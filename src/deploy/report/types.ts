@@ -42,9 +42,20 @@ export interface ReportModel {
   bytes?: { fp32: number; fp16: number; int8: number };
   /** p50/p95 per runtime measured now; empty when latency was skipped. */
   latency: Partial<Record<RuntimeName, ReportLatency>>;
+  /** A text model's input: its token length, its tokenizer's kind (tokenizer.json's model type) and vocabulary size. */
+  text?: ReportText;
   /** Files of an export folder beside the model (`export/`), with their sizes. */
   files: { name: string; bytes: number }[];
   notes: string[];
+}
+
+/** What a text model reads, from its `tokenizer.json` and its input. */
+export interface ReportText {
+  /** Token ids per text (the model's input length; longer texts are cut). */
+  maxLength: number;
+  /** The tokenizer's model type: `WordPiece`, `WordLevel`, `BPE`, `Unigram`. */
+  tokenizer: string;
+  vocabSize: number;
 }
 
 /** A study's trials as the scatter plot draws them. */

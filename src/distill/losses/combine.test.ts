@@ -26,7 +26,7 @@ describe('loss registry and config validation', () => {
   test('an unknown term names the known ones', () => {
     const e = failure(() => lossTerms.get('kdd'));
     assert.equal(e.code, 'UNKNOWN_LOSS');
-    assert.equal(e.message, "unknown loss 'kdd'; known: ce, kd, dkd, hint, at, rkd");
+    assert.equal(e.message, "unknown loss 'kdd'; known: ce, kd, dkd, hint, at, rkd, hidden, attention");
     const e2 = failure(() => createLoss([{ term: 'ce', weight: 0.1 }, { term: 'kdd', weight: 0.9 }]));
     assert.equal(e2.code, 'UNKNOWN_LOSS');
     assert.equal(e2.where, 'loss[1].term');

@@ -4,6 +4,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import { deriveSeed } from '../../core/rng.ts';
 import { formatPath } from '../../config/load.ts';
 import type { LossContext, LossTerm } from '../types.ts';
+import { expandLayerTerms, type TransformerLayers } from './layer-map.ts';
 import { lossTerms } from './registry.ts';
 
 /** One element of a `loss:` list: the term's name, its weight, and its own options, flat. */
@@ -78,6 +79,11 @@ export interface Loss {
   readonly terms: readonly WeightedTerm[];
   /** Whether any term needs teacher logits or teacher features. */
   readonly needsTeacher: boolean;
+  /**
+   * True when a term asks for `layers: uniform` and no {@link TransformerLayers} were given to
+   * expand it: such a loss only answers what the run needs (an online teacher) and cannot train.
+   */
+  readonly mapsLayers: boolean;
   /** Feature names the terms want: student layers and teacher outputs, each listed once. */
   readonly features: { readonly student: readonly string[]; readonly teacher: readonly string[] };
   /**
@@ -103,14 +109,16 @@ function configError(where: string, issue: z.core.$ZodIssue): DistilleryError {
  * {@link lossConfigSchema}). An unknown term throws `UNKNOWN_LOSS`, a bad option
  * `CONFIG_INVALID`, both naming the path under `where` (e.g. `loss[1].T`). Terms with a
  * `seed` option (hint's adapter) that leave it out get one derived from `opts.seed` and their
- * position, so `--seed` makes adapters repeatable.
+ * position, so `--seed` makes adapters repeatable. Terms with `layers: uniform` become one term
+ * per mapped layer pair of `opts.layers` (see `expandLayerTerms`); without it they are left out
+ * and {@link Loss.mapsLayers} says so.
  *
  * @example
  * const loss = createLoss([{ term: 'ce', weight: 0.1 }, { term: 'kd', weight: 0.9, T: 20 }]);
  * const value = loss.compute({ studentLogits, teacherLogits, labels });
  * loss.dispose();
  */
-export function createLoss(configs: readonly unknown[], where = 'loss', opts: { seed?: number } = {}): Loss {
+export function createLoss(configs: readonly unknown[], where = 'loss', opts: { seed?: number; layers?: TransformerLayers | undefined } = {}): Loss {
   // An unknown name gets the registry's own error (UNKNOWN_LOSS); the schema reports the rest.
   if (Array.isArray(configs)) {
     configs.forEach((c, i) => {
@@ -121,7 +129,9 @@ export function createLoss(configs: readonly unknown[], where = 'loss', opts: { 
   const r = lossConfigSchema.safeParse(configs);
   if (!r.success) throw configError(where, r.error.issues[0]);
   const seen = new Map<string, number>();
-  const terms: WeightedTerm[] = r.data.map((cfg, i) => {
+  const mapsLayers = !opts.layers && r.data.some((c) => c['layers'] === 'uniform');
+  const list = opts.layers ? expandLayerTerms(r.data, opts.layers) : r.data.filter((c) => c['layers'] !== 'uniform');
+  const terms: WeightedTerm[] = list.map((cfg, i) => {
     const { term: name, weight, ...options } = cfg;
     if (optionKeys(lossTerms.get(name).schema).includes('seed') && options['seed'] === undefined) options['seed'] = deriveSeed(opts.seed ?? 0, i, 0x4c4f53);
     const count = (seen.get(name) ?? 0) + 1;
@@ -145,7 +155,8 @@ export function createLoss(configs: readonly unknown[], where = 'loss', opts: { 
   };
   return {
     terms,
-    needsTeacher: terms.some((t) => t.term.needsTeacher),
+    needsTeacher: mapsLayers || terms.some((t) => t.term.needsTeacher),
+    mapsLayers,
     features: { student: unique('student'), teacher: unique('teacher') },
     get variables() {
       return terms.flatMap((t) => t.term.variables ?? []);

@@ -43,7 +43,7 @@ export type HintOptions = z.output<typeof hintOptionsSchema>;
  * const loss = hint.compute(ctx); // ctx.studentFeatures.b2, ctx.teacherFeatures.layer2
  */
 export class HintTerm implements LossTerm {
-  readonly name = 'hint';
+  readonly name: string = 'hint';
   readonly needsTeacher = true;
   readonly features: { student: string; teacher: string };
   private kernel: tf.Variable | undefined;
@@ -81,24 +81,34 @@ export class HintTerm implements LossTerm {
   }
 
   compute(ctx: LossContext): tf.Scalar {
+    return tf.tidy(() => {
+      const { y, t } = this.pair(ctx, 'hint');
+      return tf.mean(tf.squaredDifference(y, t)) as tf.Scalar;
+    });
+  }
+
+  /** The student feature through the adapter, shaped as the teacher's (`compute` has checked both). */
+  protected adapt(s: tf.Tensor, cs: number): tf.Tensor {
+    const kernel = this.kernel as tf.Variable;
+    return tf.reshape(tf.add(tf.matMul(tf.reshape(s, [-1, cs]), kernel), this.bias as tf.Variable), [...s.shape.slice(0, -1), kernel.shape[1]!]);
+  }
+
+  /** The adapted student feature and the teacher's, after the shape checks; builds the adapter at the first call. */
+  protected pair(ctx: LossContext, term: string): { y: tf.Tensor; t: tf.Tensor } {
     const { student, teacher } = this.features;
-    const s = featureOf(ctx, 'student', student, 'hint');
-    const t = featureOf(ctx, 'teacher', teacher, 'hint');
-    checkLeadingAxes(s, t, 'hint', student, teacher);
+    const s = featureOf(ctx, 'student', student, term);
+    const t = featureOf(ctx, 'teacher', teacher, term);
+    checkLeadingAxes(s, t, term, student, teacher);
     const cs = s.shape[s.rank - 1];
     const ct = t.shape[t.rank - 1];
     this.build(cs, ct);
     const kernel = this.kernel as tf.Variable;
-    const bias = this.bias as tf.Variable;
     if (kernel.shape[0] !== cs || kernel.shape[1] !== ct) {
       throw new DistilleryError('LOSS_FEATURE_SHAPE',
-        `loss term 'hint': adapter ${student} -> ${teacher} is ${shapeText(kernel.shape)} (student channels, teacher channels) but the features have ${cs} and ${ct} channels (student ${shapeText(s.shape)}, teacher ${shapeText(t.shape)})`,
+        `loss term '${term}': adapter ${student} -> ${teacher} is ${shapeText(kernel.shape)} (student channels, teacher channels) but the features have ${cs} and ${ct} channels (student ${shapeText(s.shape)}, teacher ${shapeText(t.shape)})`,
         'set studentChannels and teacherChannels to the features\' last axes, or leave both out to infer them');
     }
-    return tf.tidy(() => {
-      const y = tf.add(tf.matMul(tf.reshape(s, [-1, cs]), kernel), bias);
-      return tf.mean(tf.squaredDifference(tf.reshape(y, t.shape), t)) as tf.Scalar;
-    });
+    return { y: this.adapt(s, cs), t };
   }
 
   dispose(): void {

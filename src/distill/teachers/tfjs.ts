@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import type { Normalization } from '../../data/normalize.ts';
-import { blockOutputNames, loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
+import { attentionMaps, attentionSources, blockOutputNames, loadModel, METADATA_KEY, MODEL_JSON } from '../../models/index.ts';
 import type { Teacher, TeacherOutput } from '../types.ts';
 import { readModelInputs } from '../../data/text/artifacts.ts';
 import { affineKey, checkClasses, checkLabels, hashParts, shapeText, type TeacherLoadContext } from './common.ts';
@@ -99,10 +99,14 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
   const softmax = endsInSoftmax(model);
   const blocks = blockOutputNames(model);
   const layerNames = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
-  const featureNames = [...layerNames, ...blocks.map((_, i) => `b${i}`).filter((n) => !layerNames.includes(n))];
+  // a transformer's attention maps are computed from its input layer's output (see attentionSources)
+  const attention = attentionSources(model);
+  const featureNames = [...layerNames, ...blocks.map((_, i) => `b${i}`).filter((n) => !layerNames.includes(n)), ...attention.keys()];
   const heads = new Map<string, tfl.LayersModel>();
 
   function layerFor(name: string): tfl.SymbolicTensor {
+    const src = attention.get(name);
+    if (src) return layerFor(src.input);
     const alias = /^b(\d+)$/.exec(name);
     const layerName = alias && !layerNames.includes(name) ? blocks[Number(alias[1])] : name;
     const layer = layerName === undefined ? undefined : model.layers.find((l) => l.name === layerName);
@@ -112,15 +116,25 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
     return layer.output as tfl.SymbolicTensor;
   }
 
-  /** One model sharing the teacher's layers, with the logits and the asked features as outputs. */
-  function headFor(names: readonly string[]): tfl.LayersModel {
+  /**
+   * One model sharing the teacher's layers, with the logits and the asked features as outputs;
+   * names that read the same layer (`b1` and `b2.attention`) share one output (a model with an
+   * output twice fails in predictOnBatch). `slots[i]` is name i's output index after the logits.
+   */
+  function headFor(names: readonly string[]): { head: tfl.LayersModel; slots: number[] } {
     const k = names.join('\u0000');
     let m = heads.get(k);
+    const outs: tfl.SymbolicTensor[] = [];
+    const slots = names.map((n) => {
+      const t = layerFor(n);
+      const i = outs.indexOf(t);
+      return i >= 0 ? i : outs.push(t) - 1;
+    });
     if (!m) {
-      m = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], ...names.map(layerFor)] });
+      m = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], ...outs] });
       heads.set(k, m);
     }
-    return m;
+    return { head: m, slots };
   }
 
   return {
@@ -133,7 +147,7 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
     ...(textTok ? { readsTexts: true } : {}),
     async predict(x, opts): Promise<TeacherOutput> {
       const names = opts?.features ?? [];
-      const head = names.length > 0 ? headFor(names) : model;
+      const { head, slots } = names.length > 0 ? headFor(names) : { head: model, slots: [] };
       let ids: Int32Array | undefined;
       if (textTok) {
         if (!opts?.texts || opts.texts.length !== x.shape[0]) throw new Error(`internal error: the text teacher ${file} needs the batch's ${x.shape[0]} raw texts`);
@@ -147,7 +161,10 @@ export async function loadTfjsTeacher(cfg: TfjsTeacherConfig, path: string, ctx:
         const logits = (softmax ? tf.log(tf.maximum(first, 1e-30)) : first) as tf.Tensor2D;
         if (names.length === 0) return { logits };
         const features: Record<string, tf.Tensor> = {};
-        names.forEach((n, i) => (features[n] = rest[i]));
+        names.forEach((n, i) => {
+          const f = rest[slots[i]!]!;
+          features[n] = attention.has(n) ? attentionMaps(attention, [n], { [attention.get(n)!.input]: f }, input)[n]! : f;
+        });
         return { logits, features };
       });
     },

@@ -13,7 +13,7 @@ function nativeSkipIn(env: Record<string, string | undefined>) {
   const script = `const { nativeSkip } = await import(${JSON.stringify(join(HERE, 'testing.ts'))}); console.log(JSON.stringify(nativeSkip()));`;
   const e: Record<string, string | undefined> = { ...process.env, ...env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete e[k];
-  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: e as NodeJS.ProcessEnv });
+  return spawnSync(process.execPath, ['--import', join(HERE, '../../../bin/ts-register.js'), '--input-type=module', '-e', script], { encoding: 'utf8', env: e as NodeJS.ProcessEnv });
 }
 
 test('without the native pack a user\'s machine skips with the reason, CI fails', () => {

@@ -4,6 +4,7 @@ import { conv1d, sepconv1d } from './conv1d.ts';
 import { conv2d } from './conv2d.ts';
 import { dense } from './dense.ts';
 import { embedding } from './embedding.ts';
+import { logmel, mfcc } from './frontend.ts';
 import { mbconv } from './mbconv.ts';
 import { sepconv } from './sepconv.ts';
 import { seqpool } from './seqpool.ts';
@@ -19,6 +20,7 @@ import type { BlockDef } from './types.ts';
 export const blockDefs = [
   mbconv, sepconv, conv2d, dense, maxpool, avgpool, globalavgpool, flatten, dropout,
   embedding, conv1d, sepconv1d, seqpool, transformer,
+  logmel, mfcc,
   batchnorm, activationBlock,
 ] as const;
 

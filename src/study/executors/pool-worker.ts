@@ -1,6 +1,7 @@
-// The entry of one local pool worker process (forked by PoolExecutor, run through tsx): it builds
-// the study's evaluator once with its own engine, then trains the trials the pool sends, one at a
-// time, relaying each epoch and waiting for the coordinator's pruning verdict.
+// The entry of one local pool worker process (forked by PoolExecutor, run through the CLI's
+// loader, bin/ts-register.js): it builds the study's evaluator once with its own engine, then
+// trains the trials the pool sends, one at a time, relaying each epoch and waiting for the
+// coordinator's pruning verdict.
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { errorData } from './protocol.ts';
 import { TrialRunner } from './runner.ts';

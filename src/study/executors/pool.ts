@@ -116,7 +116,8 @@ export class PoolExecutor implements Executor {
 
   private spawn(): void {
     const child = fork(ENTRY, [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      // the CLI's loader (bin/ts-hooks.js): the worker runs pool-worker.ts as the CLI runs src/
+      execArgv: ['--import', new URL('../../../bin/ts-register.js', import.meta.url).href],
       serialization: 'advanced',
       // A worker's stdout must not mix into the coordinator's (--json: one event per line).
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],

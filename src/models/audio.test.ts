@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../engine/index.ts';
+import { computeFeatures, resolveFrontEnd } from '../features/index.ts';
+import { buildModel, modelCost, resolveSpec, saveModel, specFromLayers, specFromModel, type ModelSpec } from './index.ts';
+import { speechBatch } from './testing.ts';
+
+const dscnn: ModelSpec = {
+  blocks: [
+    { type: 'mfcc', coefficients: 10, fmax: 4000 },
+    { type: 'conv2d', filters: 8, stride: 2, batchNorm: true },
+    { type: 'sepconv', filters: 8 },
+    { type: 'globalavgpool' },
+  ],
+};
+
+test('a front-end block: raw audio in, the features of src/features out, spec read back from metadata and from layers', async () => {
+  await initEngine({ backend: 'cpu' });
+  const model = buildModel(dscnn, { inputShape: [16000], numClasses: 3, seed: 1 });
+  assert.deepEqual(model.inputs[0]!.shape, [null, 16000]);
+  const want = resolveSpec(dscnn, { inputShape: [16000], numClasses: 3 });
+  assert.deepEqual(specFromModel(model), want);
+  assert.deepEqual(specFromLayers(model), want);
+  // the cost from the spec: no params in the front-end, its MACs counted, out [49, 10, 1]
+  const cost = modelCost(dscnn, [16000], 3);
+  assert.equal(cost.params, model.countParams());
+  assert.deepEqual(cost.layers[0]!.outputShape, [49, 10, 1]);
+  assert.equal(cost.layers[0]!.params, 0);
+  assert.equal(cost.layers[0]!.macs, 49 * (480 * 2 * 257 + 257 * 40 + 40 * 10));
+  // the layer computes exactly the features the reference-checked front-end does
+  const waves = speechBatch(3, 16000, 2);
+  const fe = resolveFrontEnd({ mfcc: 10, fmax: 4000 });
+  const ref = await computeFeatures(fe, waves, 16000);
+  const layer = model.getLayer('b0_frontend');
+  const got = tf.tidy(() => (layer.apply(tf.tensor2d(waves, [3, 16000])) as tf.Tensor).dataSync());
+  assert.deepEqual(Array.from(got), Array.from(ref.values));
+  // the contract a caller reads: sampleRate, clip samples, the front-end
+  const meta = (model.getUserDefinedMetadata() as { distillery: { audio: unknown } }).distillery.audio;
+  assert.deepEqual(meta, { sampleRate: 16000, samples: 16000, features: 'mfcc', frontEnd: fe });
+  model.dispose();
+});
+
+test('a front-end block refuses a non-audio input and a clip shorter than one window (MODEL_SHAPE)', () => {
+  assert.throws(() => modelCost(dscnn, [28, 28, 1], 3), (e: Error & { code?: string }) => e.code === 'MODEL_SHAPE' && /raw audio/.test(e.message));
+  assert.throws(() => modelCost(dscnn, [400], 3), (e: Error & { code?: string }) => e.code === 'MODEL_SHAPE' && /shorter than one window/.test(e.message));
+  assert.throws(() => resolveSpec({ blocks: [{ type: 'logmel', fmax: 9000 }] }, { inputShape: [16000] }), (e: Error & { code?: string }) => e.code === 'MODEL_SPEC' && /Nyquist/.test(e.message));
+});
+
+test('a stock-TF.js process loads a saved speech model with the audio-layers module and gets the same logits from raw audio', async () => {
+  await initEngine({ backend: 'cpu' });
+  const dir = mkdtempSync(join(tmpdir(), 'audio-load-'));
+  const model = buildModel(dscnn, { inputShape: [16000], numClasses: 3, seed: 2 });
+  const waves = speechBatch(3, 16000, 3);
+  const want = tf.tidy(() => Array.from((model.predict(tf.tensor2d(waves, [3, 16000])) as tf.Tensor).dataSync()));
+  await saveModel(model, join(dir, 'model'));
+  model.dispose();
+  // the front-end's matrices are rebuilt from the config, not saved: weights.bin is the network's alone
+  assert.equal(readFileSync(join(dir, 'model', 'weights.bin')).length, 4 * modelCost(dscnn, [16000], 3).params);
+  const script = [
+    "import * as tf from '@tensorflow/tfjs-core';",
+    "import '@tensorflow/tfjs-backend-cpu';",
+    "import * as tfl from '@tensorflow/tfjs-layers';",
+    `import '${new URL('./audio-layers.ts', import.meta.url).pathname}';`,
+    "import { readFileSync } from 'node:fs';",
+    `const dir = ${JSON.stringify(join(dir, 'model'))};`,
+    "const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));",
+    "const bin = readFileSync(dir + '/weights.bin');",
+    "const handler = tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });",
+    'const m = await tfl.loadLayersModel(handler);',
+    `const waves = new Float32Array(readFileSync(${JSON.stringify(join(dir, 'waves.f32'))}).buffer.slice(0));`,
+    'const y = m.predict(tf.tensor2d(waves, [3, 16000]));',
+    'console.log(JSON.stringify(Array.from(y.dataSync())));',
+  ].join('\n');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'waves.f32'), new Uint8Array(waves.buffer));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+  assert.equal(got.length, want.length);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `logit ${i}: ${v} vs ${want[i]}`));
+  assert.ok(Math.max(...want.map(Math.abs)) > 1e-3, 'logits are not all zero');
+});
