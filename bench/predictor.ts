@@ -7,16 +7,23 @@
  * fitted on the same data: latency proportional to MACs (a + b·MACs), and the block-sum table.
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
- *     [--threads 1] [--iterations 50] [--json] [--out table-prefix] [--pin CPU]
+ *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU]
+ *
+ * Every figure is a model's fastest run per round, median over rounds, with the machine's drift
+ * divided out (see measureModels); the held-out passes time the profile's calibration models
+ * along (anchors), so both are on the profile's scale: a machine that runs 20% slower after
+ * the profile than before it does not read as 20% error, in the predictor or the floor.
+ * The load average at the start and end is printed with the figures.
  *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
-import { measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
-import { fitNonNegative, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
+import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
+import { fitNonNegative, KERNEL_OPS, kernelsOf, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 
 const { values } = parseArgs({
@@ -26,6 +33,7 @@ const { values } = parseArgs({
     pool: { type: 'string', default: '160' },
     threads: { type: 'string', default: '1' },
     iterations: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     pin: { type: 'string' },
@@ -41,6 +49,7 @@ const count = Number(values.models);
 const poolSize = Number(values.pool);
 const threads = Number(values.threads);
 const iterations = Number(values.iterations);
+const rounds = Number(values.rounds);
 const runtimes: RuntimeName[] = values.runtime === 'both' ? ['onnx', 'tfjs-wasm'] : values.runtime!.split(',').map((r) => runtimeName(r));
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(s);
@@ -70,14 +79,18 @@ for (const runtime of runtimes) {
   const held = mixed(count, 11, new Set(pool.map(key)));
   const heldSpecs = held.map((m) => m.spec);
   const t0 = Date.now();
-  const opts = { runtime, threads, iterations };
-  const before = await measureModels(heldSpecs, opts);
+  const opts = { runtime, threads, iterations, rounds };
+  const load0 = loadavg()[0]!;
+  const calib = pool.slice(0, 24);
+  // the calibration models time along with the held-out ones: the anchors that put this pass
+  // on the profile's scale once the profile has measured them
+  const before = await measureModels(heldSpecs, { ...opts, anchors: { specs: calib } });
   let train: { specs: readonly ResolvedModelSpec[]; ms: readonly number[] } = { specs: [], ms: [] };
   // The block-sum baseline needs the held-out models' blocks in its table (as `bench --predict`
   // has them when the table was profiled on the space); the kernel model never sees them.
   const table = await profileDevice([...pool.slice(0, 24), ...heldSpecs], {
     ...opts,
-    calibration: pool.slice(0, 24),
+    calibration: calib,
     kernelModels: Math.min(96, pool.length),
     kernelPool: pool,
     onKernelData: (specs, ms) => (train = { specs, ms }),
@@ -85,7 +98,10 @@ for (const runtime of runtimes) {
   // the kernel model is fitted on models from `pool` only: check that no held-out one slipped in
   const heldKeys = new Set(heldSpecs.map(key));
   const leaked = train.specs.filter((s) => heldKeys.has(key(s))).length;
-  const after = await measureModels(heldSpecs, opts);
+  const after = await measureModels(heldSpecs, { ...opts, anchors: table.anchors! });
+  const beforeScale = anchorScale(before.anchorMs!, table.anchors!.ms);
+  const beforeMs = before.ms.map((v) => v * beforeScale);
+  const load1 = loadavg()[0]!;
   const seconds = (Date.now() - t0) / 1000;
   if (values.out) writeJsonAtomic(`${values.out}-${runtime}.json`, table);
   const meas = after.ms;
@@ -95,10 +111,10 @@ for (const runtime of runtimes) {
   const [a, b] = fitNonNegative(train.specs.map((s) => [1, macsOf(s)]), train.ms);
   const macs = heldSpecs.map((s) => a! + b! * macsOf(s));
   const summary = errors(kernel, meas);
-  const noise = errors(before.ms, meas);
+  const noise = errors(beforeMs, meas);
   const bySpace = Object.fromEntries(['mobile', 'mlp'].map((sp) => {
     const idx = held.map((m, i) => (m.space === sp ? i : -1)).filter((i) => i >= 0);
-    return [sp, { predictor: errors(idx.map((i) => kernel[i]!), idx.map((i) => meas[i]!)), noise: errors(idx.map((i) => before.ms[i]!), idx.map((i) => meas[i]!)) }];
+    return [sp, { predictor: errors(idx.map((i) => kernel[i]!), idx.map((i) => meas[i]!)), noise: errors(idx.map((i) => beforeMs[i]!), idx.map((i) => meas[i]!)) }];
   }));
   const spread = [...after.spreadPct].sort((x, y) => x - y);
   say(`\n## ${runtime}, ${threads} thread(s), batch 1: ${held.length} held-out models (${bySpace['mobile']!.predictor.n} MobileNet-style, ${bySpace['mlp']!.predictor.n} MLP); kernel model fitted on ${train.specs.length} pool models${leaked ? ` (${leaked} held-out!)` : ''}; ${seconds.toFixed(0)} s\n`);
@@ -107,7 +123,22 @@ for (const runtime of runtimes) {
   say(`baseline MACs-proportional:   ${f(errors(macs, meas))}\n`);
   say(`baseline block-sum table:     ${f(errors(blockSum, meas))}\n`);
   for (const [sp, v] of Object.entries(bySpace)) say(`  ${sp}: predictor ${f(v.predictor)}; noise ${f(v.noise)}\n`);
-  say(`rounds' spread per model (max-min over median): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
+  say(`rounds' spread per model (max-min over median, before drift is divided out): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
+  say(`machine: load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; held-out passes scaled by ${beforeScale.toFixed(3)} (before) and ${after.scale.toFixed(3)} (after) to the profile's speed\n`);
+  // Where the error sits: the median signed error of the models that run each kernel kind
+  // (against those that do not), and by size (latency thirds). A kind whose models lean one way
+  // is mis-costed; one error over all sizes alike would be the fixed cost.
+  const signed = kernel.map((p, i) => (100 * (p - meas[i]!)) / meas[i]!);
+  const med = (v: number[]): number => (v.length === 0 ? NaN : [...v].sort((x, y) => x - y)[v.length >> 1]!);
+  const kinds = KERNEL_OPS.map((op) => {
+    const has = heldSpecs.map((s) => kernelsOf(s, runtime).some((k) => k.op === op));
+    return { op, n: has.filter(Boolean).length, with: med(signed.filter((_, i) => has[i])), without: med(signed.filter((_, i) => !has[i])) };
+  }).filter((k) => k.n > 0 && k.n < heldSpecs.length);
+  const bySize = [...meas.keys()].sort((x, y) => meas[x]! - meas[y]!);
+  const thirds = [0, 1, 2].map((t) => bySize.slice(Math.floor((t * bySize.length) / 3), Math.floor(((t + 1) * bySize.length) / 3)));
+  const sizes = thirds.map((ix) => ({ fromMs: meas[ix[0]!]!, toMs: meas[ix.at(-1)!]!, median: med(ix.map((i) => signed[i]!)), medianAbs: med(ix.map((i) => Math.abs(signed[i]!))) }));
+  say(`signed error (predicted - measured) by kernel kind, median, models with / without it: ${kinds.map((k) => `${k.op} ${k.with.toFixed(1)}/${k.without.toFixed(1)}% (${k.n})`).join(', ')}\n`);
+  say(`by size: ${sizes.map((z) => `${z.fromMs.toFixed(3)}-${z.toMs.toFixed(3)} ms ${z.median >= 0 ? '+' : ''}${z.median.toFixed(1)}% (|error| ${z.medianAbs.toFixed(1)}%)`).join('; ')}\n`);
   say(`kernel costs: ${table.kernels!.features.map((n, i) => [n, table.kernels!.coef[i]!] as const).filter(([, c]) => c > 0).map(([n, c]) => `${n} ${c.toPrecision(3)}`).join(', ')}\n`);
   result[runtime] = {
     n: summary.n,
@@ -123,6 +154,9 @@ for (const runtime of runtimes) {
     spaces: bySpace,
     trainModels: train.specs.length,
     seconds,
+    load: [load0, load1],
+    residuals: { kinds, sizes },
+    anchorScales: [beforeScale, after.scale],
   };
 }
-if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, runtimes: result })}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, rounds, runtimes: result })}\n`);

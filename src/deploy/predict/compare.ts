@@ -58,9 +58,10 @@ export function summarizeErrors(rows: readonly Pick<PredictionRow, 'errorPct'>[]
 
 /**
  * Predicts each model's batch-1 latency from the table and measures it on the table's runtime
- * and thread count (see `measureModels`: interleaved rounds), twice, one full pass after the
- * other: the error is against the second pass, and `noise` is the first pass against the second,
- * the floor under any predictor's error on this machine now.
+ * and thread count (see `measureModels`: interleaved rounds, drift divided out, on the
+ * table's scale through its anchors), twice, one full pass after the other: the error is
+ * against the second pass, and `noise` is the first pass against the second, the floor under
+ * any predictor's error on this machine now.
  *
  * @example
  * const { rows, summary, noise } = await comparePredictions(models, readLatencyTable('table.json'));
@@ -73,7 +74,9 @@ export async function comparePredictions(
   opts: Omit<ProfileOptions, 'runtime' | 'threads'> = {},
 ): Promise<{ rows: PredictionRow[]; summary: ErrorSummary; noise: ErrorSummary }> {
   const list = models.map((m) => m.model ?? m.spec);
-  const o = { ...opts, runtime: table.runtime, threads: table.threads };
+  // the table's anchors time along: both passes on the profile's scale, whatever the machine
+  // does today (for a handful of models, a quick look, they would double the work)
+  const o = { ...opts, runtime: table.runtime, threads: table.threads, ...(table.anchors && models.length >= 8 ? { anchors: table.anchors } : {}) };
   const first = await measureLatency(list, o);
   const measured = await measureLatency(list, o);
   const rows = models.map((m, i): PredictionRow => {

@@ -11,6 +11,7 @@
 export { measureLatency, measureModels, profileDevice, specRunner } from './profile.ts';
 export type { Measured, ProfileDeviceOptions, ProfileOptions } from './profile.ts';
 export { comparePredictions, summarizeErrors } from './compare.ts';
+export { anchorScale, driftCorrected } from './drift.ts';
 export type { ErrorSummary, NamedModel, PredictionRow } from './compare.ts';
 export { randomMlpSpecs, randomSpecs, readSpecSource, specsFromSpace } from './sources.ts';
 export { collectModels } from './models.ts';

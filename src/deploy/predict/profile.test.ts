@@ -10,15 +10,18 @@ import { randomMlpSpecs, randomSpecs, readSpecSource } from './sources.ts';
 import { costOfResolved } from '../../models/index.ts';
 import { blockInstances, fitKernelModel, fitNonNegative, predictKernelMs, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
 
-const quick = { threads: 1, warmup: 1, iterations: 5 };
+const quick = { threads: 1, warmup: 1, iterations: 5, rounds: 2 };
 
 test('profile-device on onnx: every block of the specs gets an entry, and the table predicts them', async () => {
-  const specs = randomSpecs(3, 5);
+  const specs = randomSpecs(2, 5);
   const table = await profileDevice(specs, { ...quick, runtime: 'onnx', calibration: specs });
   const keys = new Set(specs.flatMap((s) => blockInstances(s).map((b) => b.key)));
   assert.deepEqual(new Set(Object.keys(table.entries)), keys);
   for (const e of Object.values(table.entries)) assert.ok(e.ms >= 0 && Number.isFinite(e.ms));
   assert.ok(table.scale > 0);
+  // the calibration models and their latencies travel with the table, to put later checks on its scale
+  assert.deepEqual(table.anchors?.specs, specs);
+  assert.ok(table.anchors.ms.length === 2 && table.anchors.ms.every((v) => v > 0 && Number.isFinite(v)));
   const dir = mkdtempSync(join(tmpdir(), 'distillery-profile-'));
   writeJsonAtomic(join(dir, 't.json'), table);
   const back = readLatencyTable(join(dir, 't.json'));
@@ -28,15 +31,16 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
     assert.ok(p.ms > 0 && Number.isFinite(p.ms));
   }
   const { rows, summary } = await comparePredictions(specs.map((spec, i) => ({ name: `m${i}`, spec })), back, { warmup: 1, iterations: 5 });
-  assert.equal(summary.n, 3);
-  assert.deepEqual(rows.map((r) => r.name), ['m0', 'm1', 'm2']);
+  assert.equal(summary.n, 2);
+  assert.deepEqual(rows.map((r) => r.name), ['m0', 'm1']);
 });
 
 /**
  * One real measurement: the kernel model fitted on models timed on onnxruntime predicts
- * held-out ones (both spaces) better than latency ∝ MACs fitted on the same timings. On a
- * 2-core machine shared with other jobs the timings themselves move by 10-20%, so the bound is
- * generous; a predictor that ignored dispatch or fusion costs loses to the baseline here.
+ * held-out ones (both spaces) better than latency ∝ MACs fitted on the same timings. Both are
+ * judged against the same measurement of the same run, so how fast or loaded the machine is
+ * moves both alike and the bound is a ratio. A predictor that ignored dispatch or fusion costs
+ * is no better than the baseline (ratio about 1).
  */
 test('on onnxruntime, the kernel model beats MACs-proportional on held-out models', async () => {
   const train = [...randomSpecs(24, 31), ...randomMlpSpecs(16, 32)];
@@ -50,10 +54,11 @@ test('on onnxruntime, the kernel model beats MACs-proportional on held-out model
   const kernel = err(held.map((s) => predictKernelMs(s, km)));
   const [a, b] = fitNonNegative(train.map((s) => [1, costOfResolved(s).macs]), trainMs);
   const macs = err(held.map((s) => a! + b! * costOfResolved(s).macs));
-  // measured when written, on the shared machine at load 17: kernel |error| median 10%, p90 33%; MACs 23%, 55%
-  const why = `kernel model median ${kernel.medianAbsPct.toFixed(1)}%, p90 ${kernel.p90AbsPct.toFixed(1)}%; MACs-proportional ${macs.medianAbsPct.toFixed(1)}%, ${macs.p90AbsPct.toFixed(1)}%`;
-  assert.ok(kernel.medianAbsPct < 30, why);
-  assert.ok(kernel.medianAbsPct + kernel.p90AbsPct < macs.medianAbsPct + macs.p90AbsPct, why);
+  // measured when written, six runs on the shared machine at load 20-23: the kernel model's
+  // |error| median + p90 was 0.42-0.64 of MACs-proportional's (kernel median 9-16%, MACs 21-28%)
+  const ratio = (kernel.medianAbsPct + kernel.p90AbsPct) / (macs.medianAbsPct + macs.p90AbsPct);
+  const why = `kernel model median ${kernel.medianAbsPct.toFixed(1)}%, p90 ${kernel.p90AbsPct.toFixed(1)}%; MACs-proportional ${macs.medianAbsPct.toFixed(1)}%, ${macs.p90AbsPct.toFixed(1)}%; ratio ${ratio.toFixed(2)}`;
+  assert.ok(ratio < 0.8, why);
 });
 
 test('spec sources: a search space is sampled into distinct valid specs; a list is read as is', () => {

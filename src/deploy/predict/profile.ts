@@ -4,6 +4,7 @@ import type { Reporter } from '../../core/events.ts';
 import { engineInfo, initEngine } from '../../engine/index.ts';
 import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
 import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
+import { anchorScale, driftCorrected } from './drift.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
 import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
@@ -19,14 +20,28 @@ export interface ProfileOptions {
   /** Timed runs per model; default 100 (MNIST-sized models run in 0.01–1 ms). */
   iterations?: number;
   /**
-   * What one round of a model's timed runs comes to: the interquartile mean (`trimmed`,
-   * default: the mean of the runs between the 25th and 75th percentiles), the `median`, or the
-   * `min`, which ignores everything other processes add but also rewards a lucky run (on a busy
-   * 2-core machine the median varied 9–13% between repeats, the min 19–24%).
+   * What one round of a model's timed runs comes to: the `min` (default), the interquartile
+   * mean (`trimmed`: the mean of the runs between the 25th and 75th percentiles) or the
+   * `median`. A run on a shared machine is either undisturbed or lengthened by whatever else
+   * ran on its core; the fastest of a round's runs is the undisturbed cost, and the median over
+   * rounds keeps one lucky run from deciding it. Measured on this project's shared 2-core
+   * machine at load 10-13 (the same 100 models measured twice, drift taken out): within ±10%
+   * of each other 78% with the min, 63% (onnx) and 41% (tfjs-wasm) with the trimmed mean.
    */
   statistic?: 'trimmed' | 'median' | 'min';
   /** Passes over the models (see {@link measureModels}); default 3. */
   rounds?: number;
+  /**
+   * Divide out the machine's drift within the measurement (see `driftCorrected`); default true.
+   * Applies to lists of at least 8 models (fewer give no neighbours to read the machine from).
+   */
+  drift?: boolean;
+  /**
+   * Models timed in the same rounds as the others, to set the level of their figures: with
+   * `ms` (a reference measurement of the same anchors, e.g. a table's), every figure is put on
+   * the reference's scale (see `anchorScale`); without, the anchors' figures now are returned.
+   */
+  anchors?: { specs: readonly ResolvedModelSpec[]; ms?: readonly number[] };
   /** For `browser`: which Chromium (a DevTools endpoint, or the binary to start). */
   browser?: Omit<BrowserOptions, 'threads'>;
   reporter?: Reporter;
@@ -91,6 +106,10 @@ export interface Measured {
   ms: number[];
   /** Per model, `100 · (max − min) / median` of the rounds' statistics: the spread of the figure. */
   spreadPct: number[];
+  /** The anchors' figures in this measurement (before any rescaling), when anchors were given. */
+  anchorMs?: number[];
+  /** The factor `ms` was multiplied by to match the anchors' reference (1 without one). */
+  scale: number;
 }
 
 /**
@@ -107,10 +126,12 @@ export async function measureLatency(models: readonly (ResolvedModelSpec | tfl.L
  * Batch-1 latency of each model on a runtime, as steadily as the machine allows: all models
  * are opened first, each warmed up until it runs steadily, then timed in `rounds` passes over
  * the whole list (interleaving spreads a burst of load from other processes over many models
- * instead of inflating one); each round is summed up by the interquartile mean of its runs
- * (or their median or min), and a model's figure is the median over rounds. Timing runs on the
- * calling thread with the runtime's threads (default 1); pinning the process to one core
- * (`taskset -c 1 …` on Linux) steadies it further.
+ * instead of inflating one); each round is summed up by the fastest of its runs (or their
+ * interquartile mean or median), the machine's drift is divided out of each round's figures
+ * (see `driftCorrected`), and a model's figure is the median over rounds. With `anchors`, the
+ * figures are put on a reference measurement's scale. Timing runs on the calling thread with
+ * the runtime's threads (default 1); pinning the process to one core (`taskset -c 1 …` on
+ * Linux) steadies it further.
  *
  * @example
  * const { ms, spreadPct } = await measureModels([spec], { runtime: 'onnx' });
@@ -119,16 +140,24 @@ export async function measureModels(models: readonly (ResolvedModelSpec | tfl.La
   const runtime = runtimeName(opts.runtime);
   const threads = opts.threads ?? 1;
   const rounds = opts.rounds ?? 3;
+  const anchors = opts.anchors?.specs ?? [];
+  // Anchors spread evenly through the list, so that they see the whole round's machine.
+  const order: { anchor: number; model: number }[] = [];
+  for (let i = 0, k = 0; i <= models.length; i++) {
+    while (k < anchors.length && Math.floor((k * models.length) / anchors.length) <= i) order.push({ anchor: k++, model: -1 });
+    if (i < models.length) order.push({ anchor: -1, model: i });
+  }
+  const list = order.map((o) => (o.anchor >= 0 ? anchors[o.anchor]! : models[o.model]!));
   await ready(runtime, threads);
   const session = runtime === 'browser' ? await openBrowser({ ...opts.browser, threads }) : undefined;
   const open: { run: PreparedRun; release: () => Promise<void> }[] = [];
   try {
-    for (const m of models) {
+    for (const m of list) {
       const { runner, release } = await specRunner(m, runtime, threads, session);
       const run = await runner.prepare(1);
       open.push({ run, release: async () => { await run.dispose(); await release(); } });
     }
-    const per: number[][] = models.map(() => []);
+    const per: number[][] = list.map(() => []);
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < open.length; i++) {
         const p = open[i]!.run;
@@ -136,13 +165,21 @@ export async function measureModels(models: readonly (ResolvedModelSpec | tfl.La
         const timing = { warmup: r === 0 ? (opts.warmup ?? 10) : 2, ...(r === 0 ? {} : { maxWarmup: 2 }), iterations: opts.iterations ?? 100 };
         const ms = p.time ? (await p.time(timing)).times : await timeRuns(() => p.run(), timing);
         const s = latencyStats(ms, 1);
-        const stat = opts.statistic ?? 'trimmed';
+        const stat = opts.statistic ?? 'min';
         per[i]!.push(stat === 'min' ? s.minMs : stat === 'median' ? s.p50Ms : s.trimmedMeanMs);
       }
     }
-    const sorted = per.map((v) => [...v].sort((a, b) => a - b));
-    const ms = sorted.map((v) => percentile(v, 50));
-    return { ms, spreadPct: sorted.map((v, i) => (100 * (v.at(-1)! - v[0]!)) / ms[i]!) };
+    const spreadOf = (v: readonly number[]): number => {
+      const s = [...v].sort((a, b) => a - b);
+      return (100 * (s.at(-1)! - s[0]!)) / percentile(s, 50);
+    };
+    const fixed = (opts.drift ?? true) && list.length >= 8 ? driftCorrected(per) : per;
+    const fig = fixed.map((v) => percentile([...v].sort((a, b) => a - b), 50));
+    const pick = <T>(a: readonly T[], anchor: boolean): T[] => order.flatMap((o, i) => ((o.anchor >= 0) === anchor ? [a[i]!] : []));
+    const anchorMs = pick(fig, true);
+    const ref = opts.anchors?.ms;
+    const scale = ref && anchors.length > 0 ? anchorScale(anchorMs, ref) : 1;
+    return { ms: pick(fig, false).map((v) => v * scale), spreadPct: pick(per, false).map(spreadOf), ...(anchors.length > 0 ? { anchorMs } : {}), scale };
   } finally {
     for (const o of open) await o.release();
     await session?.close();
@@ -201,6 +238,7 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
     scale: 1,
     kindScales: {},
     overheadMs: 0,
+    ...(calib.length > 0 ? { anchors: { specs: [...calib], ms: measured } } : {}),
   };
   if (calib.length > 0) {
     const base = calib.map((s) => emptyOf(outputShape(s), table));
@@ -230,7 +268,8 @@ async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: 
   const first = spread(specs.filter((s) => !have.has(key(s))), Math.ceil(budget / 2));
   const add = async (more: readonly ResolvedModelSpec[]): Promise<void> => {
     if (more.length === 0) return;
-    const t = await measureLatency(more, opts);
+    // the calibration models time along, so every batch is on the first one's scale
+    const t = await measureLatency(more, { ...opts, anchors: { specs: calib, ms: calibMs } });
     for (const s of more) have.add(key(s));
     train.push(...more);
     ms.push(...t);

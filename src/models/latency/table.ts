@@ -56,6 +56,12 @@ export interface LatencyTable {
    * when present, predictions come from it and the block entries only explain them.
    */
   kernels?: KernelModel;
+  /**
+   * Models timed with every later measurement against this table (the calibration models) and
+   * their latencies when it was profiled: a check on another day, on a machine running faster
+   * or slower as a whole, is put on the profile's scale by them (see `anchorScale`).
+   */
+  anchors?: { specs: ResolvedModelSpec[]; ms: number[] };
 }
 
 /** A prediction, block by block. */
