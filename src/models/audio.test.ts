@@ -51,6 +51,20 @@ test('a front-end block refuses a non-audio input and a clip shorter than one wi
   assert.throws(() => resolveSpec({ blocks: [{ type: 'logmel', fmax: 9000 }] }, { inputShape: [16000] }), (e: Error & { code?: string }) => e.code === 'MODEL_SPEC' && /Nyquist/.test(e.message));
 });
 
+test("a front-end block takes the data's sample rate when it names none, and refuses another one", () => {
+  const fe = (s: ReturnType<typeof resolveSpec>) => s.blocks[0] as unknown as { sampleRate: number; fmax: number };
+  // 8 kHz data: the rate (and with it the default fmax, Nyquist) follows the data, not the 16 kHz default
+  const filled = fe(resolveSpec({ blocks: [{ type: 'logmel' }] }, { inputShape: [8000], sampleRate: 8000 }));
+  assert.equal(filled.sampleRate, 8000);
+  assert.equal(filled.fmax, 4000);
+  assert.equal(fe(resolveSpec({ blocks: [{ type: 'logmel' }] }, { inputShape: [16000] })).sampleRate, 16000);
+  assert.equal(fe(resolveSpec({ blocks: [{ type: 'mfcc', sampleRate: 8000 }] }, { inputShape: [8000], sampleRate: 8000 })).sampleRate, 8000);
+  assert.throws(
+    () => resolveSpec({ blocks: [{ type: 'mfcc', sampleRate: 16000 }] }, { inputShape: [8000], sampleRate: 8000 }),
+    (e: Error & { code?: string; hint?: string }) => e.code === 'MODEL_SPEC' && /16000 Hz but the data's audio is at 8000 Hz/.test(e.message) && /model\.blocks\[0\]\.sampleRate/.test(e.hint ?? ''),
+  );
+});
+
 test('a stock-TF.js process loads a saved speech model with the audio-layers module and gets the same logits from raw audio', async () => {
   await initEngine({ backend: 'cpu' });
   const dir = mkdtempSync(join(tmpdir(), 'audio-load-'));

@@ -14,6 +14,8 @@ export interface BuildOptions {
   seed?: number;
   /** Vocabulary size of the data's tokenizer: fills a text model's `embedding.vocabSize` when the spec leaves it out. */
   vocabSize?: number;
+  /** Sample rate of the data's audio: fills a front-end block's `sampleRate` when the spec leaves it out, and must match it otherwise. */
+  sampleRate?: number;
 }
 
 /**
@@ -45,8 +47,9 @@ export const METADATA_KEY = 'distillery';
  *   { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
  */
 export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.LayersModel {
-  const ropts: { inputShape?: readonly number[]; numClasses?: number; vocabSize?: number } = {};
+  const ropts: { inputShape?: readonly number[]; numClasses?: number; vocabSize?: number; sampleRate?: number } = {};
   if (opts.vocabSize !== undefined) ropts.vocabSize = opts.vocabSize;
+  if (opts.sampleRate !== undefined) ropts.sampleRate = opts.sampleRate;
   if (opts.inputShape !== undefined) ropts.inputShape = opts.inputShape;
   if (opts.numClasses !== undefined) ropts.numClasses = opts.numClasses;
   const resolved = resolveSpec(spec, ropts);

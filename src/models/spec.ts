@@ -82,6 +82,8 @@ export interface ResolveOptions {
   inputShape?: readonly number[];
   /** Vocabulary size of the data's tokenizer: fills a text model's `embedding.vocabSize` when the spec leaves it out. */
   vocabSize?: number;
+  /** Sample rate of the data's audio: fills a `logmel`/`mfcc` block's `sampleRate` when the spec leaves it out, and must match it otherwise. */
+  sampleRate?: number;
   /**
    * The number of classes. When the last block is not a dense layer, a linear
    * `{ type: 'dense', units: numClasses }` head is appended; when it is one, its units must match.
@@ -133,7 +135,7 @@ export function resolveSpec(spec: ModelSpec, opts: ResolveOptions = {}, where = 
   const tokens = parsed.input !== undefined && !Array.isArray(parsed.input) ? parsed.input : undefined;
   const input = resolveInput(tokens ? [tokens.length] : parsed.input as number[] | undefined, opts.inputShape, where);
   const vocabSize = tokens?.vocabSize ?? opts.vocabSize;
-  const blocks = parsed.blocks.map((b, i) => resolveBlock(b, { where: `${where}.blocks[${i}]`, ...(vocabSize !== undefined ? { vocabSize } : {}) }));
+  const blocks = parsed.blocks.map((b, i) => resolveBlock(b, { where: `${where}.blocks[${i}]`, ...(vocabSize !== undefined ? { vocabSize } : {}), ...(opts.sampleRate !== undefined ? { sampleRate: opts.sampleRate } : {}) }));
   blocks.forEach((b, i) => {
     if (i > 0 && blockRegistry.get(b.type).takesTokens) {
       const path = `${where}.blocks[${i}]`;

@@ -4,7 +4,7 @@ import { frameCount, resolveFrontEnd, type FrontEnd } from '../../features/spec.
 import { DistilleryFrontEnd, frontEndOfConfig } from '../audio-layers.ts';
 import { call } from '../layers.ts';
 import { cfg, pos } from './shared.ts';
-import { defineBlock, type BlockStep } from './types.ts';
+import { defineBlock, type BlockStep, type ResolveContext } from './types.ts';
 
 // The front-end's options as a block writes them (all optional; defaults as src/features/spec.ts
 // documents them: MLPerf Tiny's 30 ms windows every 20 ms, 40 mel bins).
@@ -26,8 +26,17 @@ export type LogmelBlock = { type: 'logmel' } & Omit<FrontEnd, 'mfcc'>;
 /** A resolved `mfcc` block: the front-end settings and the number of coefficients kept. */
 export type MfccBlock = { type: 'mfcc'; coefficients: number } & Omit<FrontEnd, 'mfcc'>;
 
-function resolveFe(b: Record<string, unknown>, where: string, mfcc?: number): Omit<FrontEnd, 'mfcc'> {
+function resolveFe(b: Record<string, unknown>, ctx: ResolveContext, mfcc?: number): Omit<FrontEnd, 'mfcc'> {
   const { type: _t, coefficients: _c, ...opts } = b;
+  const where = ctx.where;
+  // The data's rate fills a block that leaves it out; a block that names another rate would
+  // compute its mel filters for the wrong frequencies and save that rate for predict to resample to.
+  if (ctx.sampleRate !== undefined) {
+    if (opts['sampleRate'] === undefined) opts['sampleRate'] = ctx.sampleRate;
+    else if (opts['sampleRate'] !== ctx.sampleRate) {
+      throw new DistilleryError('MODEL_SPEC', `${where}.sampleRate is ${String(opts['sampleRate'])} Hz but the data's audio is at ${ctx.sampleRate} Hz`, `remove ${where}.sampleRate (it then follows data.source.sampleRate), or set data.source.sampleRate to ${String(opts['sampleRate'])}`, `${where}.sampleRate`);
+    }
+  }
   try {
     const { mfcc: _m, ...fe } = resolveFrontEnd({ ...opts, ...(mfcc !== undefined ? { mfcc } : {}) });
     return fe;
@@ -81,7 +90,7 @@ function describe(b: LogmelBlock | MfccBlock): string {
 export const logmel = defineBlock({
   type: 'logmel',
   schema: z.strictObject({ type: z.literal('logmel'), ...feOptions }),
-  resolve: (b, ctx): LogmelBlock => ({ type: 'logmel', ...resolveFe(b, ctx.where) }),
+  resolve: (b, ctx): LogmelBlock => ({ type: 'logmel', ...resolveFe(b, ctx) }),
   cost: (b, s, path) => cost(b, s, path),
   build: (x, b, { prefix }) => build(x, b, prefix),
   describe,
@@ -102,7 +111,7 @@ export const mfcc = defineBlock({
   schema: z.strictObject({ type: z.literal('mfcc'), coefficients: pos.optional(), ...feOptions }),
   resolve: (b, ctx): MfccBlock => {
     const coefficients = b.coefficients ?? 10;
-    return { type: 'mfcc', coefficients, ...resolveFe(b, ctx.where, coefficients) };
+    return { type: 'mfcc', coefficients, ...resolveFe(b, ctx, coefficients) };
   },
   cost: (b, s, path) => cost(b, s, path),
   build: (x, b, { prefix }) => build(x, b, prefix),

@@ -31,6 +31,8 @@ export interface CostContext {
 export interface ResolveContext {
   /** Vocabulary size known from the spec's token input or the data's tokenizer (filled into `embedding`). */
   vocabSize?: number;
+  /** Sample rate the data's audio is resampled to (filled into a front-end block that leaves it out; one that names another is refused). */
+  sampleRate?: number;
   /** Config path of the block, e.g. `model.blocks[0]`, for errors. */
   where: string;
 }
