@@ -187,7 +187,7 @@ export class ModelEvaluator implements Evaluator {
       const length = this.data.train.text ? pre.shape?.[0] : undefined;
       const train = length !== undefined ? textAtLength(this.data.train, length) : this.data.train;
       const held = length !== undefined ? textAtLength(this.held, length) : this.held;
-      model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed });
+      model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed, ...(this.data.audio ? { sampleRate: this.data.audio.sampleRate } : {}) });
       const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: held };
       // The augmentation loadData built: pixel shifts for images, time shift and noise for audio.
       const aug = this.data.augment;

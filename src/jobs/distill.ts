@@ -103,7 +103,7 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
     const text = data.train.text ? { text: { maxLength: data.train.text.maxLength } } : {};
     teacher = opts.teacher ?? (await loadTeacher(config.teacher, { baseDir, dataShape, numClasses, classNames: data.train.classNames, normalization: data.normalization, train: data.train, ...text }));
     const spec = withDataVocab(config.model, data);
-    student = buildModel(spec, { inputShape: [...dataShape], numClasses, seed: config.seed });
+    student = buildModel(spec, { inputShape: [...dataShape], numClasses, seed: config.seed, ...(data.audio ? { sampleRate: data.audio.sampleRate } : {}) });
     if (loss.mapsLayers) {
       // layers: uniform terms pair the student's transformer blocks with the teacher's
       loss.dispose();

@@ -70,7 +70,7 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
   for (const message of data.notes ?? []) report({ event: 'info', message });
   const numClasses = data.train.numClasses;
   const spec = withDataVocab(config.model, data);
-  const model = buildModel(spec, { inputShape: [...data.train.shape], numClasses, seed: config.seed });
+  const model = buildModel(spec, { inputShape: [...data.train.shape], numClasses, seed: config.seed, ...(data.audio ? { sampleRate: data.audio.sampleRate } : {}) });
   const cost = modelCost(spec, [...data.train.shape], numClasses);
   // data paths made absolute: export and report find the data from the run folder alone
   openOut(out, { ...config, data: absoluteDataPaths(config.data, opts.baseDir ?? process.cwd()) });

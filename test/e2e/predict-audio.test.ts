@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DistilleryError } from '../../src/core/errors.ts';
@@ -47,7 +47,7 @@ before(async () => {
     name: 'tones',
     seed: 1,
     data: { source: { type: 'audio', folder: root, sampleRate: RATE, clipSeconds: CLIP, words: ['low', 'high'], silencePercent: 50, unknownPercent: 50, validationPercent: 0 }, augment: { timeShift: 0.05 } },
-    model: { blocks: [{ type: 'logmel', sampleRate: RATE, melBins: 16, windowLength: 200, hopLength: 80 }, { type: 'conv2d', filters: 8, stride: 2, batchNorm: false }, { type: 'flatten' }] },
+    model: { blocks: [{ type: 'logmel', melBins: 16, windowLength: 200, hopLength: 80 }, { type: 'conv2d', filters: 8, stride: 2, batchNorm: false }, { type: 'flatten' }] },
     train: { epochs: 25, batchSize: 8, optimizer: { type: 'adam', lr: 0.02 } },
   });
   await train(config, { out: join(dir, 'run') });
@@ -59,6 +59,9 @@ test('predict on WAV clips: read as training reads them (any rate, stereo), API 
   const t = clip(WORDS.high, 22);
   const up = Float32Array.from({ length: t.length * 2 }, (_, i) => t[i >> 1]!);
   const high = writeWav(join(dir, 'high-16k-stereo.wav'), { rate: 16000, channels: [up, up], encoding: 'pcm24' });
+  // the front-end names no rate: it takes the data's 8 kHz, which the saved model carries
+  const meta = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as { userDefinedMetadata: { distillery: { audio: { sampleRate: number } } } };
+  assert.equal(meta.userDefinedMetadata.distillery.audio.sampleRate, RATE);
   const out = await predict(model, [low, high]);
   assert.deepEqual(out.map((p) => p.label), ['low', 'high']);
   for (const p of out) assert.ok(Math.abs(Object.values(p.probabilities).reduce((a, b) => a + b, 0) - 1) < 1e-5);
