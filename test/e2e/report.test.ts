@@ -43,7 +43,8 @@ test('report --json: HTML and Markdown twin; in Chromium, offline, the table has
     assert.equal(m.accuracy.samples, 500);
     for (const rt of ['onnx', 'tfjs-wasm']) assert.ok(m.latency[rt]!.p50Ms > 0, `${m.label} ${rt}`);
   }
-  assert.deepEqual(byLabel['student']!.files.map((f) => f.name), ['model.int8.onnx']);
+  // what ships: the model and the labels.json the export copies beside it (a text model's tokenizer.json too)
+  assert.deepEqual(byLabel['student']!.files.map((f) => f.name), ['labels.json', 'model.int8.onnx']);
   const md = join(dir, 'out', 'report.md');
   assert.ok(existsSync(md));
   const page = readFileSync(html, 'utf8');
