@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.ts';
 import { computeFeatures, resolveFrontEnd } from '../features/index.ts';
 import { buildModel, modelCost, resolveSpec, saveModel, specFromLayers, specFromModel, type ModelSpec } from './index.ts';
-import { speechBatch } from './testing.ts';
+import { predictInStockProcess, speechBatch } from './testing.ts';
 
 const dscnn: ModelSpec = {
   blocks: [
@@ -75,26 +74,9 @@ test('a stock-TF.js process loads a saved speech model with the audio-layers mod
   model.dispose();
   // the front-end's matrices are rebuilt from the config, not saved: weights.bin is the network's alone
   assert.equal(readFileSync(join(dir, 'model', 'weights.bin')).length, 4 * modelCost(dscnn, [16000], 3).params);
-  const script = [
-    "import * as tf from '@tensorflow/tfjs-core';",
-    "import '@tensorflow/tfjs-backend-cpu';",
-    "import * as tfl from '@tensorflow/tfjs-layers';",
-    `import '${new URL('./audio-layers.ts', import.meta.url).pathname}';`,
-    "import { readFileSync } from 'node:fs';",
-    `const dir = ${JSON.stringify(join(dir, 'model'))};`,
-    "const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));",
-    "const bin = readFileSync(dir + '/weights.bin');",
-    "const handler = tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });",
-    'const m = await tfl.loadLayersModel(handler);',
-    `const waves = new Float32Array(readFileSync(${JSON.stringify(join(dir, 'waves.f32'))}).buffer.slice(0));`,
-    'const y = m.predict(tf.tensor2d(waves, [3, 16000]));',
-    'console.log(JSON.stringify(Array.from(y.dataSync())));',
-  ].join('\n');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'waves.f32'), new Uint8Array(waves.buffer));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
-  assert.equal(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+  const got = predictInStockProcess(join(dir, 'model'), './audio-layers.ts',
+    `tf.tensor2d(new Float32Array(readFileSync(${JSON.stringify(join(dir, 'waves.f32'))}).buffer.slice(0)), [3, 16000])`);
   assert.equal(got.length, want.length);
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `logit ${i}: ${v} vs ${want[i]}`));
   assert.ok(Math.max(...want.map(Math.abs)) > 1e-3, 'logits are not all zero');

@@ -1,4 +1,5 @@
 import type { ModelSpec } from './spec.ts';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -117,4 +118,33 @@ export function speechBatch(n: number, samples: number, seed: number): Float32Ar
     }
   }
   return out;
+}
+
+/**
+ * Load a saved model in a fresh Node process with stock tfjs-core, the cpu backend, tfjs-layers
+ * and one of distillery's layer modules (the one a user's program imports), run `input` (a JS
+ * expression building the input tensor from `tf`) through it and return the logits. Bare imports
+ * resolve from the repository, as a user's script would.
+ *
+ * @example
+ * const logits = predictInStockProcess(join(dir, 'model'), './text-layers.ts', "tf.tensor2d([1, 2], [1, 2], 'int32')");
+ */
+export function predictInStockProcess(modelDir: string, layersModule: string, input: string): number[] {
+  const script = [
+    "import * as tf from '@tensorflow/tfjs-core';",
+    "import '@tensorflow/tfjs-backend-cpu';",
+    "import * as tfl from '@tensorflow/tfjs-layers';",
+    `import '${new URL(layersModule, import.meta.url).pathname}';`,
+    "import { readFileSync } from 'node:fs';",
+    `const dir = ${JSON.stringify(modelDir)};`,
+    "const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));",
+    "const bin = readFileSync(dir + '/weights.bin');",
+    "const handler = tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });",
+    'const m = await tfl.loadLayersModel(handler);',
+    `const y = m.predict(${input});`,
+    'console.log(JSON.stringify(Array.from(y.dataSync())));',
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+  if (r.status !== 0) throw new Error(`the stock TF.js process failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
 }

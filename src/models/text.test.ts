@@ -9,7 +9,7 @@ import { modelCost } from './cost.ts';
 import { describeModel } from './describe.ts';
 import { specFromLayers, specFromModel } from './readback.ts';
 import { resolveSpec, type ModelSpec } from './spec.ts';
-import { textBatch, textNet } from './testing.ts';
+import { predictInStockProcess, textBatch, textNet } from './testing.ts';
 
 function code(fn: () => unknown): DistilleryError {
   try {
@@ -98,7 +98,6 @@ test('a stock-TF.js process loads a saved text model with the text-layers module
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { spawnSync } = await import('node:child_process');
   const { saveModel } = await import('./io.ts');
   await initEngine({ backend: 'cpu' });
   const dir = mkdtempSync(join(tmpdir(), 'text-load-'));
@@ -108,24 +107,7 @@ test('a stock-TF.js process loads a saved text model with the text-layers module
   await saveModel(model, join(dir, 'model'));
   model.dispose();
   // A fresh process with stock tfjs-core, the cpu backend, tfjs-layers and the one module.
-  const script = [
-    "import * as tf from '@tensorflow/tfjs-core';",
-    "import '@tensorflow/tfjs-backend-cpu';",
-    "import * as tfl from '@tensorflow/tfjs-layers';",
-    `import '${new URL('./text-layers.ts', import.meta.url).pathname}';`,
-    "import { readFileSync } from 'node:fs';",
-    `const dir = ${JSON.stringify(join(dir, 'model'))};`,
-    "const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));",
-    "const bin = readFileSync(dir + '/weights.bin');",
-    "const handler = tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });",
-    'const m = await tfl.loadLayersModel(handler);',
-    `const y = m.predict(tf.tensor2d(${JSON.stringify(Array.from(ids))}, [${n}, 12], 'int32'));`,
-    'console.log(JSON.stringify(Array.from(y.dataSync())));',
-  ].join('\n');
-  // --input-type=module -e: bare imports resolve from the repository, as a user's script would
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
-  assert.equal(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+  const got = predictInStockProcess(join(dir, 'model'), './text-layers.ts', `tf.tensor2d(${JSON.stringify(Array.from(ids))}, [${n}, 12], 'int32')`);
   assert.equal(got.length, want.length);
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `logit ${i}: ${v} vs ${want[i]}`));
 });
