@@ -7,7 +7,7 @@ import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
 import { loadData, textAtLength } from '../data/index.ts';
 import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
-import { buildModel, saveModel, specInputShape } from '../models/index.ts';
+import { buildModel, resolveSpec, saveModel, specInputShape } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
 import { cachedTeacherLogits, createLoss, distillHooks, transformerLayersOf, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
@@ -155,7 +155,8 @@ export class ModelEvaluator implements Evaluator {
       return { violation: Infinity, metrics: {}, reason: `model.input.length ${shape[0]} is above data.text.maxLength ${text.maxLength} (the data is tokenized once, at data.text.maxLength, and cut to each candidate's length; raise it to the space's largest length)` };
     }
     const table = this.config.latencyTable;
-    const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses, table ? (spec) => predictLatency({ ...spec, input: [...shape] }, table).ms : undefined);
+    // predicted with the dense head that the builder appends from numClasses: the model that runs
+    const r = checkSpecLimits(m.model, this.config.limits, shape, numClasses, table ? (spec) => predictLatency(resolveSpec({ ...spec, input: [...shape] }, { numClasses }), table).ms : undefined);
     const spec = { model: m.model, train: m.train };
     if (r.ok) return { violation: 0, metrics: r.metrics, spec, shape };
     const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');

@@ -3,6 +3,7 @@ import type { EvalOutcome, EvalRequest, Evaluator, LatencyOptions } from '../eva
 import { measureLatency } from '../evaluate/index.ts';
 import { failureReason } from '../evaluate/index.ts';
 import type { Dataset } from '../data/index.ts';
+import { resolveSpec, type ModelSpec } from '../models/index.ts';
 import { predictLatency, type LatencyTable } from '../models/latency/index.ts';
 import { checkSpecLimits, violation, type Limit, type MetricName } from '../search/index.ts';
 import type { Candidate } from '../search/index.ts';
@@ -55,7 +56,10 @@ export class SubnetEvaluator implements Evaluator {
     const arch = archFromCandidate(net.space, c);
     const model = subnetSpec(net.space, arch);
     const table = this.config.latencyTable;
-    const r = checkSpecLimits(model, this.config.limits, net.inputShape, net.numClasses, table ? (spec) => predictLatency({ ...spec, input: [...net.inputShape] }, table).ms : undefined);
+    // the full model: the dense head is appended at build time (from numClasses), so a spec
+    // predicted without it is a smaller model than the one that runs
+    const predict = table ? (spec: ModelSpec) => predictLatency(resolveSpec({ ...spec, input: [...net.inputShape] }, { numClasses: net.numClasses }), table).ms : undefined;
+    const r = checkSpecLimits(model, this.config.limits, net.inputShape, net.numClasses, predict);
     const spec = { model, subnet: arch, name: archName(arch) };
     if (r.ok) return { violation: 0, metrics: r.metrics, spec };
     const reason = r.failed.map((l) => `${l.metric} ${fmt(r.metrics[l.metric as keyof typeof r.metrics])} breaks ${l.metric}${l.op}${fmt(l.value)}`).join('; ');
