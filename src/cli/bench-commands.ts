@@ -4,7 +4,7 @@ import { writeJsonAtomic } from '../core/fs.ts';
 // onnxruntime) are imported by the command that runs.
 import { RUNTIMES, runtimeName } from '../deploy/bench/runtimes.ts';
 import type { CommandSpec } from './spec.ts';
-import { positiveInt, positiveInts, requiredString } from './options.ts';
+import { nonNegativeNumber, positiveInt, positiveInts, requiredString } from './options.ts';
 import { table } from './reporters.ts';
 
 const ms = (v: number): string => v.toFixed(3);
@@ -58,8 +58,9 @@ export const benchCommands: CommandSpec[] = [
     options: [
       { flags: '--runtime <name>', description: `${RUNTIMES.join(' | ')} (default onnx)` },
       { flags: '--batch <sizes>', description: 'batch sizes, e.g. 1,32 (default 1)' },
-      { flags: '--threads <n>', description: 'runtime threads (default: all cores)' },
+      { flags: '--threads <n>', description: 'runtime threads (default 1 on tfjs-wasm and browser, as profile-device times; all cores on onnx)' },
       { flags: '--warmup <n>', description: 'untimed runs per batch size (default 5; 10 with --predict)' },
+      { flags: '--warmup-ms <ms>', description: 'least warm-up time per batch size (default 1000 on tfjs-wasm, where a sub-millisecond model speeds up for thousands of runs; 0 elsewhere)' },
       { flags: '--iterations <n>', description: 'timed runs per batch size (default 50; 100 with --predict)' },
       { flags: '--predict <table>', description: 'latency table from profile-device: report predicted against measured latency' },
       { flags: '--models <path>', description: 'with --predict: a model folder, a folder of them, or a spec list / search space (repeatable)', repeatable: true },
@@ -72,6 +73,7 @@ export const benchCommands: CommandSpec[] = [
       const runtime = runtimeName(opts['runtime'] ?? 'onnx');
       const threads = positiveInt('threads', opts['threads']);
       const warmup = positiveInt('warmup', opts['warmup']);
+      const warmupMs = nonNegativeNumber('warmup-ms', opts['warmupMs']) ?? (runtime === 'tfjs-wasm' ? 1000 : 0);
       const iterations = positiveInt('iterations', opts['iterations']);
       const batches = positiveInts('batch', opts['batch']) ?? [1];
       const { bench } = await import('../deploy/bench/index.ts');
@@ -80,6 +82,7 @@ export const benchCommands: CommandSpec[] = [
         batches,
         ...(threads ? { threads } : {}),
         ...(warmup ? { warmup } : {}),
+        warmupMs,
         ...(iterations ? { iterations } : {}),
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
       });

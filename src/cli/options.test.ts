@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DistilleryError } from '../core/errors.ts';
-import { choice, positiveInt, positiveInts, requiredString } from './options.ts';
+import { choice, nonNegativeNumber, positiveInt, positiveInts, requiredString } from './options.ts';
 
 /** Asserts that `f` throws a DistilleryError with `code` whose message matches `message`. */
 function throwsCode(f: () => unknown, code: string, message: RegExp): void {
@@ -13,6 +13,15 @@ test('positiveInt reads a positive integer and names the flag when the value is 
   assert.equal(positiveInt('threads', '2'), 2);
   for (const bad of ['0', '-1', '2.5', 'two', '1,2', '']) {
     throwsCode(() => positiveInt('threads', bad), 'CLI_NUMBER', /^--threads .*: expected a positive integer$/);
+  }
+});
+
+test('nonNegativeNumber reads a number >= 0 (zero and fractions too)', () => {
+  assert.equal(nonNegativeNumber('warmup-ms', undefined), undefined);
+  assert.equal(nonNegativeNumber('warmup-ms', '0'), 0);
+  assert.equal(nonNegativeNumber('warmup-ms', '2.5'), 2.5);
+  for (const bad of ['-1', 'x', '', 'Infinity']) {
+    throwsCode(() => nonNegativeNumber('warmup-ms', bad), 'CLI_NUMBER', /^--warmup-ms .*: expected a number ≥ 0$/);
   }
 });
 

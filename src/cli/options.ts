@@ -21,6 +21,21 @@ export function positiveInt(flag: string, v: unknown): number | undefined {
 }
 
 /**
+ * A number ≥ 0 (a time, a rate), or undefined when absent. Throws `CLI_NUMBER` otherwise.
+ *
+ * @example
+ * nonNegativeNumber('warmup-ms', opts['warmupMs']) ?? 1000; // '--warmup-ms 0' -> 0; '--warmup-ms x' -> error CLI_NUMBER
+ */
+export function nonNegativeNumber(flag: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || String(v).trim() === '') {
+    throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected a number ≥ 0`, `for example --${flag} 1000`, `--${flag}`);
+  }
+  return n;
+}
+
+/**
  * A comma-separated list of positive integers, or undefined when absent. Throws `CLI_NUMBER`
  * when any item is not one.
  *

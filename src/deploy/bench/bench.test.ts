@@ -61,3 +61,10 @@ test('bench errors: unknown runtime, not a model, an .onnx file on tfjs-wasm, a 
   await assert.rejects(bench(join(dir, 'model.onnx'), { runtime: 'tfjs-wasm' }), { code: 'BENCH_MODEL_RUNTIME' });
   await assert.rejects(bench(join(dir, 'model'), { runtime: 'onnx', batches: [0] }), { code: 'BENCH_BATCH' });
 });
+
+test('tfjs-wasm runs on 1 thread unless told otherwise, as profile-device times, whatever engine ran before', async () => {
+  const dir = await savedModel();
+  await initEngine({ backend: 'wasm', threads: 2 });
+  const r = await bench(join(dir, 'model'), { runtime: 'tfjs-wasm', warmup: 1, maxWarmup: 1, iterations: 2 });
+  assert.equal(r.threads, 1);
+});

@@ -16,7 +16,11 @@ export interface BenchOptions extends TimingOptions {
   runtime: RuntimeName | string;
   /** Batch sizes, each timed on its own; default [1]. */
   batches?: readonly number[];
-  /** Threads of the runtime (wasm threads, onnxruntime intra-op threads); default all cores. */
+  /**
+   * Threads of the runtime (wasm threads, onnxruntime intra-op threads); default 1 on tfjs-wasm
+   * and browser (as `profile-device` times, so a table's predictions and bench agree), all cores
+   * on onnx.
+   */
   threads?: number;
   /** Seed of the random input. */
   seed?: number;
@@ -47,7 +51,8 @@ export interface BenchResult {
 }
 
 /**
- * Times a model: for each batch size, `warmup` untimed runs then `iterations` timed ones on
+ * Times a model: for each batch size, untimed runs (at least `warmup`, until steady and for at
+ * least `warmupMs`; see {@link warmUp}) then `iterations` timed ones on
  * random input; reports p50/p95/p99 latency and throughput with the model's params, MACs and
  * bytes (from its spec). `model` is a model folder (`distillery train`/`distill` output), a
  * `tf.LayersModel`, or an `.onnx` file (onnx runtime only). For `onnx` a TF.js model is first
@@ -114,7 +119,7 @@ export async function timeRunner(runner: Runner, batch: number, opts: TimingOpti
       return { ...latencyStats(times, batch), warmupRuns: warmup };
     }
     const warmupRuns = await warmUp(() => p.run(), opts);
-    return { ...latencyStats(await timeRuns(() => p.run(), { ...opts, warmup: 0, maxWarmup: 0 }), batch), warmupRuns };
+    return { ...latencyStats(await timeRuns(() => p.run(), { ...opts, warmup: 0, maxWarmup: 0, warmupMs: 0 }), batch), warmupRuns };
   } finally {
     await p.dispose();
   }
@@ -145,7 +150,7 @@ async function open(model: string | tfl.LayersModel, runtime: RuntimeName, threa
     return { runner, spec: onnxSpecOf(bytes), fileBytes: bytes.length, threads: threads ?? defaultThreads(), owned: undefined };
   }
   if (runtime === 'tfjs-wasm') {
-    const info = await initEngine({ backend: 'wasm', ...(threads !== undefined ? { threads } : {}) });
+    const info = await initEngine({ backend: 'wasm', threads: threads ?? 1 });
     notes.push(...info.notes);
     const m = typeof model === 'string' ? await loadModel(model) : model;
     return { runner: tfjsRunner(m), spec: specOf(m), fileBytes: weightBytes(m), threads: info.threads, owned: typeof model === 'string' ? m : undefined };

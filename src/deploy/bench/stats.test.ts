@@ -59,3 +59,18 @@ test('warm-up goes on until two successive chunks agree, within its bounds', asy
   // within tolerance counts as agreement
   assert.equal(await warmUpWith(scripted([10, 10, 10, 10.4, 10.4, 10.4]), { warmup: 3, tolerance: 0.05 }), 6);
 });
+
+test('warm-up runs for at least warmupMs of run time, past maxWarmup if need be', async () => {
+  const scripted = (seq: number[]) => {
+    let i = 0;
+    return async () => seq[Math.min(i++, seq.length - 1)]!;
+  };
+  // steady at once (6 runs without a time), but 100 ms of 0.5 ms runs takes 200: whole chunks of 3 -> 201
+  assert.equal(await warmUpWith(scripted([0.5]), { warmup: 3 }), 6);
+  assert.equal(await warmUpWith(scripted([0.5]), { warmup: 3, warmupMs: 100 }), 201);
+  // never steady, maxWarmup 30 (45 ms): goes on to 90 ms = 60 runs of 1 and 2 ms
+  const alternating = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 3) % 2 ? 1 : 2));
+  assert.equal(await warmUpWith(scripted(alternating), { warmup: 3, maxWarmup: 30, warmupMs: 90 }), 60);
+  // the time is spent already: the run count rules as before
+  assert.equal(await warmUpWith(scripted([20, 20, 20, 9, 9, 9, 5]), { warmup: 3, warmupMs: 50 }), 12);
+});

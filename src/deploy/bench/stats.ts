@@ -29,6 +29,12 @@ export interface TimingOptions {
   warmup?: number;
   /** Most untimed runs; default `max(20 · warmup, 50)`. Set it to `warmup` for a fixed warm-up. */
   maxWarmup?: number;
+  /**
+   * Least time (ms, summed over the untimed runs) to warm up for, past `maxWarmup` if need be;
+   * default 0. A sub-millisecond model on TF.js wasm keeps speeding up for thousands of runs
+   * (a 0.3 ms subnet timed 60 ms after the default 5), long after two chunks first agree.
+   */
+  warmupMs?: number;
   /** Relative agreement of two warm-up chunks that counts as steady; default 0.05. */
   tolerance?: number;
   /** Timed runs. Default 50. */
@@ -105,7 +111,8 @@ async function once(fn: () => unknown): Promise<number> {
 
 /**
  * Warms `fn` up until it runs steadily: chunks of runs until two successive chunk medians agree
- * within `tolerance` (at least `warmup` runs, at most `maxWarmup`). Returns the runs made.
+ * within `tolerance` (at least `warmup` runs, at most `maxWarmup`), and for at least `warmupMs`
+ * of run time. Returns the runs made.
  *
  * @example
  * await warmUp(() => p.run(), { warmup: 10 }); // 30
@@ -126,19 +133,25 @@ export async function warmUpWith(measure: () => Promise<number>, opts: TimingOpt
   const min = opts.warmup ?? 5;
   const max = Math.max(min, opts.maxWarmup ?? Math.max(20 * min, 50));
   const tol = opts.tolerance ?? 0.05;
+  const minMs = opts.warmupMs ?? 0;
   const chunk = Math.max(3, Math.min(20, min));
   let done = 0;
+  let spent = 0;
   let prev = Infinity;
-  while (done < max) {
+  // MAX_RUNS only guards against a measure that reports no time at all
+  while (done < max || (spent < minMs && done < MAX_RUNS)) {
     const c: number[] = [];
-    for (let i = 0; i < Math.min(chunk, max - done); i++) c.push(await measure());
+    for (let i = 0; i < (done < max ? Math.min(chunk, max - done) : chunk); i++) c.push(await measure());
     done += c.length;
+    spent += c.reduce((a, b) => a + b, 0);
     const med = median(c);
-    if (done >= min && Math.abs(med - prev) <= tol * Math.min(med, prev)) break;
+    if (done >= min && spent >= minMs && Math.abs(med - prev) <= tol * Math.min(med, prev)) break;
     prev = med;
   }
   return done;
 }
+
+const MAX_RUNS = 10_000_000;
 
 /**
  * Warms `fn` up until steady (see {@link warmUp}), then runs it `iterations` times, each timed
