@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DistilleryError } from '../core/errors.ts';
-import { choice, nonNegativeNumber, positiveInt, positiveInts, requiredString } from './options.ts';
+import { choice, nonNegativeNumber, positiveInt, positiveNumber, positiveInts, requiredString } from './options.ts';
 
 /** Asserts that `f` throws a DistilleryError with `code` whose message matches `message`. */
 function throwsCode(f: () => unknown, code: string, message: RegExp): void {
@@ -23,6 +23,8 @@ test('nonNegativeNumber reads a number >= 0 (zero and fractions too)', () => {
   for (const bad of ['-1', 'x', '', 'Infinity']) {
     throwsCode(() => nonNegativeNumber('warmup-ms', bad), 'CLI_NUMBER', /^--warmup-ms .*: expected a number ≥ 0$/);
   }
+  assert.equal(positiveNumber('finetune-lr', '5e-4'), 0.0005);
+  throwsCode(() => positiveNumber('finetune-lr', '0'), 'CLI_NUMBER', /^--finetune-lr 0: expected a number > 0$/);
 });
 
 test('positiveInts reads a comma-separated list, spaces allowed', () => {

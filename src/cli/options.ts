@@ -36,6 +36,18 @@ export function nonNegativeNumber(flag: string, v: unknown): number | undefined 
 }
 
 /**
+ * A number > 0 (a learning rate), or undefined when absent. Throws `CLI_NUMBER` otherwise.
+ *
+ * @example
+ * positiveNumber('finetune-lr', opts['finetuneLr']); // '--finetune-lr 5e-4' -> 0.0005
+ */
+export function positiveNumber(flag: string, v: unknown): number | undefined {
+  const n = nonNegativeNumber(flag, v);
+  if (n === 0) throw new DistilleryError('CLI_NUMBER', `--${flag} ${String(v)}: expected a number > 0`, `for example --${flag} 0.001`, `--${flag}`);
+  return n;
+}
+
+/**
  * A comma-separated list of positive integers, or undefined when absent. Throws `CLI_NUMBER`
  * when any item is not one.
  *

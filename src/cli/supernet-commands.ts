@@ -1,6 +1,6 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { CommandSpec, GlobalFlags } from './spec.ts';
-import { positiveInt } from './options.ts';
+import { positiveInt, positiveNumber } from './options.ts';
 import { trialLines } from './search-commands.ts';
 
 const ACTIONS = ['train', 'search', 'extract'];
@@ -16,7 +16,7 @@ function need(opts: Record<string, unknown>, key: string, hint: string): string 
 /**
  * `distillery supernet train --config FILE --out DIR [--resume]`, `supernet search --supernet DIR
  * --store DB [--limits L] [--runtime onnx | --predictor TABLE]`, `supernet extract --supernet DIR
- * --trial N --out DIR [--onnx]`: see docs/supernet.md.
+ * --trial N --out DIR [--onnx] [--finetune-epochs N [--finetune-lr X] [--resume]]`: see docs/supernet.md.
  */
 export const supernetCommands: CommandSpec[] = [
   {
@@ -26,7 +26,7 @@ export const supernetCommands: CommandSpec[] = [
     options: [
       { flags: '-c, --config <file>', description: 'train: supernet config (data, supernet space, train, sandwich, calibration, search defaults)' },
       { flags: '-o, --out <dir>', description: 'train: the supernet folder to write; extract: the model folder to write' },
-      { flags: '--resume', description: 'train: continue from the last checkpoint in --out; search: continue the study in --store' },
+      { flags: '--resume', description: 'train: continue from the last checkpoint in --out; search: continue the study in --store; extract: continue the fine-tuning' },
       { flags: '--set <key=value>', description: 'train: override a config key, e.g. --set train.epochs=1 (repeatable)', repeatable: true },
       { flags: '--backend <name>', description: `train: engine, ${BACKENDS.join(' | ')} (default: the config's)` },
       { flags: '--supernet <dir>', description: 'search, extract: the folder `supernet train` wrote' },
@@ -40,6 +40,8 @@ export const supernetCommands: CommandSpec[] = [
       { flags: '--study <name>', description: 'search, extract: the study name (default <supernet name>-search)' },
       { flags: '--trial <n>', description: 'extract: the trial number (as `search show` lists it)' },
       { flags: '--onnx', description: 'extract: also export model.onnx, with the parity check' },
+      { flags: '--finetune-epochs <n>', description: 'extract: fine-tune the subnet for n epochs by distillation from the largest subnet (checkpointed; parity with the supernet is checked before)' },
+      { flags: '--finetune-lr <x>', description: 'extract: the fine-tuning learning rate (default a tenth of the supernet\'s)' },
     ],
     async run(args, opts, flags: GlobalFlags) {
       const action = args[0];
@@ -80,10 +82,20 @@ export const supernetCommands: CommandSpec[] = [
       const out = need(opts, 'out', 'for example --out runs/picked');
       const trial = opts['trial'] === undefined ? undefined : Number(opts['trial']);
       if (trial === undefined || !Number.isInteger(trial) || trial < 0) throw new DistilleryError('CLI_NUMBER', `--trial ${String(opts['trial'])}: expected a trial number`, 'for example --trial 3 (from `search show`)', '--trial');
+      const epochs = positiveInt('finetune-epochs', opts['finetuneEpochs']);
+      const lr = positiveNumber('finetune-lr', opts['finetuneLr']);
+      if (epochs === undefined && (lr !== undefined || opts['resume'] === true)) {
+        throw new DistilleryError('CLI_OPTION_REQUIRED', `extract: ${lr !== undefined ? '--finetune-lr' : '--resume'} applies to fine-tuning, which --finetune-epochs N asks for`, 'add --finetune-epochs N, e.g. --finetune-epochs 2', '--finetune-epochs');
+      }
+      const finetune = epochs !== undefined ? { epochs, ...(lr !== undefined ? { lr } : {}), resume: opts['resume'] === true } : undefined;
       const { extractFromSupernet } = await import('../supernet/index.ts');
-      const r = await extractFromSupernet({ supernet, trial, out, onnx: opts['onnx'] === true, reporter: flags.reporter, ...(typeof opts['store'] === 'string' ? { store: opts['store'] } : {}), ...(study ? { study } : {}) });
-      flags.reporter({ event: 'done', command: 'supernet extract', out: r.out, subnet: r.subnet, name: r.name, maxAbsDiff: r.maxAbsDiff, accuracy: r.accuracy, params: r.params, ...(r.onnx ? { onnx: { file: r.onnx.file, parity: r.onnx.parity } } : {}) });
-      if (!flags.json) process.stdout.write(`${r.out}: ${r.name}, ${r.params.toLocaleString('en-US')} params, validation accuracy ${(100 * r.accuracy).toFixed(2)}%, max |extracted - supernet| ${r.maxAbsDiff.toExponential(1)}${r.onnx ? `; ONNX ${r.onnx.file}` : ''}\n`);
+      const r = await extractFromSupernet({ supernet, trial, out, onnx: opts['onnx'] === true, reporter: flags.reporter, ...(finetune ? { finetune } : {}), ...(typeof opts['store'] === 'string' ? { store: opts['store'] } : {}), ...(study ? { study } : {}) });
+      flags.reporter({ event: 'done', command: 'supernet extract', out: r.out, subnet: r.subnet, name: r.name, maxAbsDiff: r.maxAbsDiff, accuracy: r.accuracy, params: r.params, ...(r.finetune ? { finetune: r.finetune } : {}), ...(r.onnx ? { onnx: { file: r.onnx.file, parity: r.onnx.parity } } : {}) });
+      if (!flags.json) {
+        const f = r.finetune;
+        const tuned = f ? `; fine-tuned ${f.epochs} epoch(s): validation accuracy ${(100 * f.after.validation).toFixed(2)}%${f.after.test !== undefined ? `, test ${(100 * f.after.test).toFixed(2)}%` : ''} (the parity above is of the subnet before fine-tuning)` : '';
+        process.stdout.write(`${r.out}: ${r.name}, ${r.params.toLocaleString('en-US')} params, validation accuracy ${(100 * r.accuracy).toFixed(2)}%, max |extracted - supernet| ${r.maxAbsDiff.toExponential(1)}${tuned}${r.onnx ? `; ONNX ${r.onnx.file}` : ''}\n`);
+      }
     },
   },
 ];

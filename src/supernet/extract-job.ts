@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DistilleryError } from '../core/errors.ts';
 import { silentReporter, type Reporter } from '../core/events.ts';
@@ -9,6 +9,7 @@ import { saveSubnetModel } from './save.ts';
 import { openStore } from '../store/index.ts';
 import { loadSupernetData } from './data.ts';
 import { extractSubnet } from './extract.ts';
+import { finetuneSubnet, type FinetuneResult } from './finetune.ts';
 import { loadSupernet, readManifest } from './folder.ts';
 import { recalibrate, subnetLogits } from './score.ts';
 import { lastSearch } from './search.ts';
@@ -31,6 +32,11 @@ export interface ExtractOptions {
   study?: string;
   /** Export to ONNX too, with the exporter's parity check. */
   onnx?: boolean;
+  /**
+   * Fine-tune the extracted subnet for `epochs` by distillation from the largest subnet (see
+   * {@link finetuneSubnet}), checkpointed in `<out>/checkpoint`; `resume` continues from it.
+   */
+  finetune?: { epochs: number; lr?: number; resume?: boolean };
   reporter?: Reporter;
 }
 
@@ -41,9 +47,11 @@ export interface ExtractResult {
   name: string;
   /** Largest |extracted − supernet| over the validation logits. */
   maxAbsDiff: number;
-  /** Validation accuracy of the extracted model. */
+  /** Validation accuracy of the extracted model (before any fine-tuning). */
   accuracy: number;
   params: number;
+  /** With `finetune`: accuracy before and after (the model written is the fine-tuned one). */
+  finetune?: FinetuneResult;
   onnx?: ExportFolderResult;
 }
 
@@ -71,7 +79,9 @@ async function trialArch(opts: ExtractOptions, dir: string): Promise<{ params: R
  * its spec ({@link extractSubnet}), checked to give the supernet's logits on the validation
  * split within {@link EXTRACT_TOLERANCE} (`SUPERNET_PARITY` otherwise, nothing written), saved
  * with the usual metadata so `distillery export` and `predict` take it, and with `onnx` exported
- * through the ONNX exporter with its parity check.
+ * through the ONNX exporter with its parity check. With `finetune`, the model is fine-tuned
+ * after the parity check and before it is saved: it then no longer computes what the subnet does
+ * inside the supernet (it is meant to do better), so the parity reported is the extraction's.
  *
  * @example
  * const r = await extractFromSupernet({ supernet: 'runs/supernet', trial: 17, out: 'runs/picked', onnx: true });
@@ -116,9 +126,20 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
       }
       const out = resolve(opts.out);
       mkdirSync(out, { recursive: true });
-      await saveSubnetModel(model, out, manifest, dir, arch, data.train, opts.trial !== undefined ? { trial: opts.trial } : {});
       const result: ExtractResult = { out, subnet: arch, name: archName(arch), maxAbsDiff, accuracy: correct / n, params: model.countParams() };
       report({ event: 'info', message: `extracted ${from}: ${archName(arch)}: max |extracted - supernet| ${maxAbsDiff.toExponential(1)} over ${n} validation samples, accuracy ${(100 * result.accuracy).toFixed(2)}%` });
+      const ft = opts.finetune;
+      if (ft) {
+        report({ event: 'info', message: `fine-tuning ${ft.epochs} epoch(s) by distillation from the largest subnet: parity with the supernet was checked above, before fine-tuning; the fine-tuned model no longer matches the supernet's logits` });
+        const checkpointDir = join(out, 'checkpoint');
+        result.finetune = await finetuneSubnet(model, net, data, sc, { epochs: ft.epochs, checkpointDir, reporter: report, ...(ft.lr !== undefined ? { lr: ft.lr } : {}), ...(ft.resume ? { resume: true } : {}) });
+        rmSync(checkpointDir, { recursive: true, force: true });
+        const f = result.finetune;
+        const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
+        report({ event: 'info', message: `fine-tuned ${f.epochs} epoch(s) at lr ${f.lr}: validation ${pct(f.before.validation)} -> ${pct(f.after.validation)}, test ${pct(f.before.test)} -> ${pct(f.after.test)}` });
+      }
+      const extra = { ...(opts.trial !== undefined ? { trial: opts.trial } : {}), ...(result.finetune ? { finetune: { epochs: result.finetune.epochs, lr: result.finetune.lr, loss: result.finetune.loss, teacher: 'largest subnet' } } : {}) };
+      await saveSubnetModel(model, out, manifest, dir, arch, data.train, extra);
       if (opts.onnx) result.onnx = await exportOnnxFolder(out, { out, compare: false, reporter: report });
       return result;
     } finally {

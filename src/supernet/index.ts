@@ -27,6 +27,8 @@ export { loadSupernetData } from './data.ts';
 export type { SupernetData } from './data.ts';
 export { extractSubnet } from './extract.ts';
 export { extractFromSupernet, EXTRACT_TOLERANCE } from './extract-job.ts';
+export { finetuneSubnet, defaultFinetuneLr } from './finetune.ts';
+export type { FinetuneOptions, FinetuneResult } from './finetune.ts';
 export type { ExtractOptions, ExtractResult } from './extract-job.ts';
 export { SubnetEvaluator } from './evaluator.ts';
 export type { SubnetEvaluatorConfig } from './evaluator.ts';
