@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { isDistilleryError } from '../../src/core/errors.ts';
 import { onnxChecker } from '../../src/onnx/testing.ts';
 import { showStudy } from '../../src/study/index.ts';
-import { loadSupernetConfig, readManifest, searchSupernet, trainSupernet } from '../../src/supernet/index.ts';
+import { extractFromSupernet, loadSupernetConfig, readManifest, searchSupernet, trainSupernet } from '../../src/supernet/index.ts';
 import { parseEvents, runCli, startCli, tempDir, writeConfig } from '../helpers/cli.ts';
 
 // One real run of the whole once-for-all path on an MNIST subset with a tiny space: train
 // through the CLI, kill -9 after the first epoch's checkpoint, resume, and get the weights of an
 // unbroken run; search the subnets under a MACs limit into a study store that `search show`
 // reads; extract a front member as a model whose logits equal the supernet's and export it to
-// ONNX with parity and the checker.
+// ONNX with parity and the checker; fine-tune it, kill -9 mid-way, resume, and get the weights
+// of an unbroken fine-tuning.
 
 const CONFIG = {
   name: 'tiny-ofa',
@@ -101,6 +102,26 @@ test('supernet: kill -9 + resume = unbroken run; search into the store; extract 
   const check = onnxChecker(readFileSync(join(picked, 'model.onnx')), 'subnet.onnx');
   if ('skip' in check) t.diagnostic(check.skip);
   else assert.ok(check.ok, 'error' in check ? check.error : '');
+
+  // fine-tuning by distillation from the largest subnet, killed in its third epoch and resumed
+  // (an epoch's event comes before its checkpoint: the second's event follows the first's checkpoint)
+  const tuned = join(dir, 'tuned');
+  const ftArgs = ['supernet', 'extract', '--supernet', out, '--trial', String(best.number), '--out', tuned, '--finetune-epochs', '4', '--json'];
+  const cut = await runAndKill(ftArgs, (e) => e['event'] === 'epoch' && e['epoch'] === 2);
+  assert.equal(cut.signal, 'SIGKILL', 'killed mid-fine-tuning');
+  assert.ok(!existsSync(join(tuned, 'model.json')), 'no model written before the fine-tuning ends');
+  const again = runCli([...ftArgs, '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  const ftEpochs = again.events.filter((e) => e['event'] === 'epoch').map((e) => e['epoch']);
+  assert.ok(ftEpochs.length >= 1 && ftEpochs[0]! > 1 && ftEpochs.at(-1) === 4, `fine-tuning resumed from its checkpoint: epochs ${ftEpochs.join(', ')}`);
+  const ft = again.events.at(-1)!['finetune'] as { epochs: number; before: { validation: number }; after: { validation: number } };
+  assert.equal(ft.epochs, 4);
+  assert.equal(ft.before.validation, best.objectives!['accuracy'], 'before fine-tuning it scores what the search recorded');
+  assert.ok(!existsSync(join(tuned, 'checkpoint')), 'the checkpoint is removed once the model is written');
+  const unbroken = await extractFromSupernet({ supernet: out, trial: best.number, out: join(dir, 'tuned-unbroken'), finetune: { epochs: 4 } });
+  assert.equal(unbroken.finetune!.after.validation, ft.after.validation);
+  assert.deepEqual(readFileSync(join(tuned, 'weights.bin')), readFileSync(join(dir, 'tuned-unbroken', 'weights.bin')), 'the same fine-tuned weights, bit for bit');
+  assert.notDeepEqual(readFileSync(join(tuned, 'weights.bin')), readFileSync(join(picked, 'weights.bin')), 'fine-tuning moved the weights');
 
   // bad input: a config without a validation split fails clearly, leaving no folder
   const { validation: _dropped, ...noValidation } = config.data;
