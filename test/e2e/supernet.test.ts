@@ -113,7 +113,7 @@ test('supernet: kill -9 + resume = unbroken run; search into the store; extract 
   const again = runCli([...ftArgs, '--resume']);
   assert.equal(again.code, 0, again.stderr);
   const ftEpochs = again.events.filter((e) => e['event'] === 'epoch').map((e) => e['epoch']);
-  assert.ok(ftEpochs.length >= 1 && ftEpochs[0]! > 1 && ftEpochs.at(-1) === 4, `fine-tuning resumed from its checkpoint: epochs ${ftEpochs.join(', ')}`);
+  assert.ok(ftEpochs.length >= 1 && (ftEpochs[0] as number) > 1 && ftEpochs.at(-1) === 4, `fine-tuning resumed from its checkpoint: epochs ${ftEpochs.join(', ')}`);
   const ft = again.events.at(-1)!['finetune'] as { epochs: number; before: { validation: number }; after: { validation: number } };
   assert.equal(ft.epochs, 4);
   assert.equal(ft.before.validation, best.objectives!['accuracy'], 'before fine-tuning it scores what the search recorded');
