@@ -133,13 +133,14 @@ export async function extractFromSupernet(opts: ExtractOptions): Promise<Extract
         report({ event: 'info', message: `fine-tuning ${ft.epochs} epoch(s) by distillation from the largest subnet: parity with the supernet was checked above, before fine-tuning; the fine-tuned model no longer matches the supernet's logits` });
         const checkpointDir = join(out, 'checkpoint');
         result.finetune = await finetuneSubnet(model, net, data, sc, { epochs: ft.epochs, checkpointDir, reporter: report, ...(ft.lr !== undefined ? { lr: ft.lr } : {}), ...(ft.resume ? { resume: true } : {}) });
-        rmSync(checkpointDir, { recursive: true, force: true });
         const f = result.finetune;
         const pct = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
         report({ event: 'info', message: `fine-tuned ${f.epochs} epoch(s) at lr ${f.lr}: validation ${pct(f.before.validation)} -> ${pct(f.after.validation)}, test ${pct(f.before.test)} -> ${pct(f.after.test)}` });
       }
       const extra = { ...(opts.trial !== undefined ? { trial: opts.trial } : {}), ...(result.finetune ? { finetune: { epochs: result.finetune.epochs, lr: result.finetune.lr, loss: result.finetune.loss, teacher: 'largest subnet' } } : {}) };
       await saveSubnetModel(model, out, manifest, dir, arch, data.train, extra);
+      // once the model is written: a run killed before this resumes from the last epoch
+      if (ft) rmSync(join(out, 'checkpoint'), { recursive: true, force: true });
       if (opts.onnx) result.onnx = await exportOnnxFolder(out, { out, compare: false, reporter: report });
       return result;
     } finally {
