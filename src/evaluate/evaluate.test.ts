@@ -135,6 +135,12 @@ test('predictedLatencyMs: a latency table applied to the spec, checked before tr
   assert.match(big.reason!, /predictedLatencyMs 0\.05082 breaks predictedLatencyMs<=0\.03/);
   const out = await ev.evaluate({ trialId: 9, candidate: units(64), epochs: 1 });
   assert.equal(out.state, 'infeasible', 'no training for a candidate the table rules out');
+  // a template that does not end in the dense head: the head the builder appends (10u MACs) is predicted too
+  const headless = new SearchSpace({ template: { model: { blocks: [{ type: 'flatten' }, { type: 'dense', units: { choice: [16, 32] }, activation: 'relu' }, { type: 'dropout', rate: 0.1 }] } } });
+  const hv = await createModelEvaluator({ space: headless, data, train, seed: 1, objectives: [{ metric: 'accuracy', direction: 'max' }], limits: parseLimits(['predictedLatencyMs<=1']), latencyTable: table });
+  const p = hv.check({ 'model.blocks[1].units': 32 }).metrics['predictedLatencyMs']!;
+  assert.ok(Math.abs(p - 794 * 32 * 1e-6) < 1e-9, `${p}: the whole model's, not the headless ${784 * 32 * 1e-6}`);
+  await hv.dispose();
   await assert.rejects(
     createModelEvaluator({ space, data, train, seed: 1, objectives: [{ metric: 'predictedLatencyMs', direction: 'min' }], limits: [] }),
     (e) => isDistilleryError(e) && e.code === 'SEARCH_PREDICTOR',
