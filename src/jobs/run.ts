@@ -8,7 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/fs.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName, EngineInfo } from '../engine/index.ts';
 import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
-import { armSpecAugment, saveModel } from '../models/index.ts';
+import { saveModel, specAugmentStep } from '../models/index.ts';
 import type { ModelCost, ModelSpec } from '../models/index.ts';
 import { saveModelInputs } from '../data/text/artifacts.ts';
 import { TextTokenizer } from '../tokenizers/index.ts';
@@ -105,13 +105,12 @@ export function startEngine(config: { backend: string; threads?: number | undefi
  */
 export function augmentOption(dataConfig: DataConfig, data: LoadedData, model?: LayersModel): { augment?: (b: Batch, rng: Rng) => void } {
   const aug = data.augment;
-  const sa = dataConfig.augment?.specAugment;
-  const arm = sa && sa.timeMasks + sa.freqMasks > 0 && model ? armSpecAugment(model, sa, data.train.shape[0] ?? 0, 0) : undefined;
-  if (!aug && !arm) return {};
+  const mask = model ? specAugmentStep(model, dataConfig.augment?.specAugment, data.train.shape[0] ?? 0) : undefined;
+  if (!aug && !mask) return {};
   return {
     augment: (b, rng) => {
       if (aug) aug(b, data.train.shape, rng);
-      if (arm) arm.step(Math.floor(rng.next() * 0x100000000));
+      if (mask) mask(rng);
     },
   };
 }

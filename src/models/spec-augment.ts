@@ -77,3 +77,19 @@ export function armSpecAugment(model: tfl.LayersModel, cfg: SpecAugmentConfig | 
     },
   };
 }
+
+/**
+ * The SpecAugment part of a training step's `augment` hook for `data.augment.specAugment`, or
+ * undefined when it is absent or asks for no masks: arms `model` (see {@link armSpecAugment}) and
+ * returns a function that seeds the next step's masks with one draw from the step's rng (the
+ * trainer's per-epoch augmentation stream, so a resumed run masks as an unbroken one).
+ *
+ * @example
+ * const mask = specAugmentStep(model, config.data.augment?.specAugment, 16000);
+ * await fit(model, train, { ...opts, augment: (b, rng) => { timeShiftAndNoise(b, rng); mask?.(rng); } });
+ */
+export function specAugmentStep(model: tfl.LayersModel, cfg: SpecAugmentConfig | undefined, samples: number): ((rng: Rng) => void) | undefined {
+  if (!cfg || cfg.timeMasks + cfg.freqMasks === 0) return undefined;
+  const arm = armSpecAugment(model, cfg, samples, 0);
+  return (rng) => arm.step(Math.floor(rng.next() * 0x100000000));
+}
