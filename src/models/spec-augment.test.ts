@@ -8,6 +8,7 @@ import { validateConfig } from '../config/index.ts';
 import { dataConfigSchema, type DataConfig, type Dataset, type LoadedData } from '../data/index.ts';
 import { initEngine } from '../engine/index.ts';
 import { augmentOption } from '../jobs/run.ts';
+import { exportOnnx } from '../onnx/index.ts';
 import { fit, readWeights, type FitOptions } from '../train/index.ts';
 import { armSpecAugment, buildModel, SPEC_AUGMENT_DEFAULTS, type ModelSpec } from './index.ts';
 import { speechBatch } from './testing.ts';
@@ -33,6 +34,7 @@ test('SpecAugment masks whole frames and bins with the map mean, in training cal
   const predict = () => tf.tidy(() => (model.predict(tf.tensor2d(waves, [n, N])) as tf.Tensor).dataSync() as Float32Array);
   const probs = predict();
   const config = JSON.stringify(model.toJSON(null, false));
+  const onnx = await exportOnnx(model);
   const cfg = { timeMasks: 2, timeWidth: 3, freqMasks: 1, freqWidth: 4 };
   const arm = armSpecAugment(model, cfg, N, 7);
   const [, T, F] = model.getLayer('b0_frontend').outputShape as number[];
@@ -41,6 +43,7 @@ test('SpecAugment masks whole frames and bins with the map mean, in training cal
   assert.deepEqual(features(model, waves, n, false), plain);
   assert.deepEqual(predict(), probs);
   assert.equal(JSON.stringify(model.toJSON(null, false)), config);
+  assert.deepEqual(await exportOnnx(model), onnx, 'the ONNX export of an armed model is that of the unarmed one');
   const masked = features(model, waves, n, true);
   assert.deepEqual(features(model, waves, n, true), masked, 'the same step seed gives the same masks');
   let rowsSeen = 0;
