@@ -7,9 +7,15 @@
  * label whose spoken part it overlaps, one to one) and the real-time factor (audio seconds per
  * compute second; the median of `--runs` scans, the model loaded once before).
  *
+ * Then the speed arms (bench/kws-stream-arms.ts), `--runs` rounds each on the same recording:
+ * TF.js with shared features, TF.js per window, and the peer, onnxruntime per window on the
+ * model's ONNX export (`--onnx FILE`, else a temporary export), whose detections must equal
+ * TF.js's. `--peer none` leaves the peer out (the two TF.js arms still run).
+ *
  *   npm run bench:kws-stream -- --model runs/kws-dscnn/model [--data data/kws] [--seconds 60]
  *     [--seed 1] [--threads 1] [--backend auto] [--runs 3] [--stride 0.1] [--smoothing 3]
- *     [--threshold 0.7] [--suppression 1] [--sweep] [--write long.wav] [--json]
+ *     [--threshold 0.7] [--suppression 1] [--sweep] [--write long.wav] [--peer onnx|none]
+ *     [--onnx model.onnx] [--json]
  *
  * `--write long.wav` keeps the recording (and `long.json`, the inserted words), so
  * `distillery predict MODEL long.wav --stream` can be run on it by hand. `--sweep` adds
@@ -23,6 +29,7 @@ import { disposeEngine, engineInfo } from '../src/engine/index.ts';
 import { predictStream, type PredictStreamOptions } from '../src/jobs/predict-audio.ts';
 import { scoreDetections } from '../src/jobs/stream.ts';
 import { median } from './measure.ts';
+import { runArms } from './kws-stream-arms.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -37,6 +44,11 @@ const seconds = num('seconds') ?? 60;
 const seed = num('seed') ?? 1;
 const runs = num('runs') ?? 3;
 const threads = num('threads') ?? 1;
+const peer = option('peer') ?? 'onnx';
+if (peer !== 'onnx' && peer !== 'none') {
+  process.stderr.write(`--peer ${peer}: expected onnx or none\n`);
+  process.exit(2);
+}
 
 const meta = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as { userDefinedMetadata?: { distillery?: { classNames?: string[]; audio?: { sampleRate: number; samples: number } } } };
 const d = meta.userDefinedMetadata?.distillery;
@@ -81,6 +93,8 @@ try {
       sweep.push({ threshold, precision: s.precision, recall: s.recall });
     }
   }
+  const arms = await runArms(model, wav, first.settings, { peer, onnx: option('onnx'), threads, rounds: runs, classNames });
+  const armFigures = arms.arms.map((a) => ({ arm: a.arm, realTimeFactor: a.realTimeFactor, cpuRealTimeFactor: a.cpuRealTimeFactor, wallSeconds: a.wallSeconds, cpuSeconds: a.cpuSeconds, detections: a.detections.length }));
   const engine = engineInfo();
   const out = {
     event: 'done',
@@ -103,7 +117,13 @@ try {
     engine: engine ? { backend: engine.backend, threads: engine.threads } : undefined,
     loadAverage: loadavg()[0],
     ...(sweep.length > 0 ? { sweep } : {}),
+    peer,
+    arms: armFigures,
+    ratios: arms.ratios,
+    ...(arms.parity ? { parity: arms.parity } : {}),
+    ...(arms.onnx ? { onnx: arms.onnx } : {}),
   };
+  if (arms.parity && !arms.parity.detectionsEqual) process.exitCode = 1;
   if (json) process.stdout.write(JSON.stringify(out) + '\n');
   else {
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -111,11 +131,16 @@ try {
       `${first.audioSeconds.toFixed(1)} s of test-split audio (seed ${seed}): ${keywords.length} keywords, ${out.nonKeywords} non-keywords inserted; ` +
         `${first.detections.length} detections\n` +
         `precision ${pct(score.precision)}  recall ${pct(score.recall)}  (${score.truePositives} hits, ${score.falsePositives} false alarms, ${score.misses} misses)\n` +
-        `real-time factor ${rtf.toFixed(1)}x on ${engine?.backend} with ${engine?.threads} thread(s) (runs: ${out.realTimeFactors.map((v) => v.toFixed(1)).join(', ')}; ` +
+        `predict --stream: real-time factor ${rtf.toFixed(1)}x on ${engine?.backend} with ${engine?.threads} thread(s) (runs: ${out.realTimeFactors.map((v) => v.toFixed(1)).join(', ')}; ` +
         `${first.windows} windows every ${first.settings.strideSeconds} s, features ${first.sharedFeatures ? 'shared between windows' : 'per window'}; load average ${out.loadAverage.toFixed(1)})\n` +
-        `audio seconds per CPU second ${out.cpuRealTimeFactor.toFixed(1)}x (model loading included)\n`,
+        `predict --stream: audio seconds per CPU second ${out.cpuRealTimeFactor.toFixed(1)}x (model loading included)\n`,
     );
     for (const s of sweep) process.stdout.write(`  threshold ${s.threshold}: precision ${pct(s.precision)} recall ${pct(s.recall)}\n`);
+    process.stdout.write(`arms (${runs} rounds each, model loading excluded; median real-time factors, wall and CPU):\n`);
+    for (const a of armFigures) process.stdout.write(`  ${a.arm.padEnd(12)} wall ${a.realTimeFactor.toFixed(1)}x  CPU ${a.cpuRealTimeFactor.toFixed(1)}x  (${a.detections} detections)\n`);
+    const r = arms.ratios;
+    process.stdout.write(`  speed ratios (wall, CPU; above 1: the first is faster): shared/per-window ${r.sharedOverWindow.toFixed(2)}, ${r.sharedOverWindowCpu.toFixed(2)}` + (r.onnxOverTfjsWindow !== undefined ? `; onnxruntime/TF.js per window ${r.onnxOverTfjsWindow.toFixed(2)}, ${r.onnxOverTfjsWindowCpu!.toFixed(2)}` : '') + '\n');
+    if (arms.parity) process.stdout.write(`  parity: onnxruntime detections ${arms.parity.detectionsEqual ? 'equal' : 'DIFFER FROM'} TF.js's; largest window probability gap ${arms.parity.maxProbDiff.toExponential(1)}\n`);
   }
 } finally {
   await disposeEngine();

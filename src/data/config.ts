@@ -54,9 +54,32 @@ export const dataSourceSchema = z.union([
   ]),
 ]);
 
+const count = z.number().int().min(0);
+
+/**
+ * `data.augment.specAugment`: SpecAugment's time and frequency masks (Park et al. 2019) on the
+ * log-mel/MFCC map, in training only. The defaults follow MatchboxNet's masks, scaled to a map
+ * of 40 mel bins and ~100 frames (one second at a 10 ms hop).
+ */
+export const specAugmentSchema = z
+  .object({
+    /** Time masks per clip. */
+    timeMasks: count.max(100).default(2),
+    /** The widest time mask, in frames (each is drawn from 0..timeWidth). */
+    timeWidth: count.default(12),
+    /** Frequency masks per clip. */
+    freqMasks: count.max(100).default(2),
+    /** The widest frequency mask, in bins (or MFCC coefficients). */
+    freqWidth: count.default(9),
+  })
+  .strict();
+/** A parsed `data.augment.specAugment` object. */
+export type SpecAugmentConfig = z.output<typeof specAugmentSchema>;
+
 /**
  * `data.augment`: `shift` jitters images by whole pixels; `timeShift` (seconds, ±) and `noise`
- * (background noise at a random SNR) are for audio clips (see data/audio/augment.ts).
+ * (background noise at a random SNR) are for audio clips (see data/audio/augment.ts);
+ * `specAugment` masks the features of a model with a `logmel`/`mfcc` front-end (models/spec-augment.ts).
  */
 export const augmentSchema = z
   .object({
@@ -71,6 +94,8 @@ export const augmentSchema = z
       })
       .strict()
       .optional(),
+    /** SpecAugment's masks on the front-end's features, in training only; `true` takes the defaults, `false` is off (no masks). */
+    specAugment: z.preprocess((v) => (v === true ? {} : v === false ? { timeMasks: 0, freqMasks: 0 } : v), specAugmentSchema).optional(),
   })
   .strict();
 

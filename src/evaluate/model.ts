@@ -7,7 +7,7 @@ import type { Reporter } from '../core/events.ts';
 import { silentReporter } from '../core/events.ts';
 import { loadData, textAtLength } from '../data/index.ts';
 import type { DataConfig, Dataset, LoadedData } from '../data/index.ts';
-import { buildModel, resolveSpec, saveModel, specInputShape } from '../models/index.ts';
+import { buildModel, resolveSpec, saveModel, specAugmentStep, specInputShape } from '../models/index.ts';
 import { fit } from '../train/index.ts';
 import type { FitOptions, StepBatch, TrainConfig } from '../train/index.ts';
 import { cachedTeacherLogits, createLoss, distillHooks, transformerLayersOf, distillLossTerms, loadTeacher, teacherCost, teacherRunsOnline, trainingLogits } from '../distill/index.ts';
@@ -190,9 +190,16 @@ export class ModelEvaluator implements Evaluator {
       const held = length !== undefined ? textAtLength(this.held, length) : this.held;
       model = buildModel(spec.model, { inputShape: [...train.shape], numClasses: train.numClasses, seed, ...(this.data.audio ? { sampleRate: this.data.audio.sampleRate } : {}) });
       const fitOpts: FitOptions = { ...settings.train, epochs, seed, validation: held };
-      // The augmentation loadData built: pixel shifts for images, time shift and noise for audio.
+      // The augmentation loadData built (pixel shifts for images, time shift and noise for
+      // audio), then SpecAugment's masks on this candidate's front-end.
       const aug = this.data.augment;
-      if (aug) fitOpts.augment = (b, rng) => aug(b, train.shape, rng);
+      const mask = specAugmentStep(model, this.config.data.augment?.specAugment, train.shape[0] ?? 0);
+      if (aug || mask) {
+        fitOpts.augment = (b, rng) => {
+          if (aug) aug(b, train.shape, rng);
+          if (mask) mask(rng);
+        };
+      }
       let release = () => {};
       if (this.teacher && settings.loss) {
         loss = createLoss(settings.loss, 'loss', { seed, layers: transformerLayersOf(model, this.teacher) });

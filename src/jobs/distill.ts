@@ -110,8 +110,9 @@ export async function distill(config: DistillJobConfig, opts: DistillOptions = {
       loss = createLoss(config.loss, 'loss', { seed: config.seed, layers: transformerLayersOf(student, teacher) });
     }
     const cost = modelCost(spec, [...dataShape], numClasses);
-    const augment = augmentOption(config.data, data);
-    const online = teacherRunsOnline(loss, augment.augment !== undefined);
+    const augment = augmentOption(config.data, data, student);
+    // SpecAugment masks the student's features only: the teacher's inputs are unchanged by it
+    const online = teacherRunsOnline(loss, data.augment !== undefined);
     let source: DistillResult['teacherLogits'] = loss.needsTeacher ? (online ? 'online' : 'computed') : 'unused';
     let cachedLogits: Float32Array | undefined;
     if (loss.needsTeacher && !online) {

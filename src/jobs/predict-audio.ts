@@ -157,7 +157,7 @@ export async function windowPosteriors(
   shared: boolean,
 ): Promise<{ probs: Float32Array; shared: boolean }> {
   // The rest model's layers are the model's own (same weights), freed with it: not disposed here.
-  const rest = shared && canShare(input, stride) ? restOfModel(model, input.frontEnd!.layer) : undefined;
+  const rest = shared && canShare(input, stride) ? restOf(model, input.frontEnd!.layer) : undefined;
   if (rest) return { probs: await forwardShared(input.frontEnd!.layer, rest, audio, starts, input, stride, batch), shared: true };
   return { probs: await forwardWindows(model, audio, starts, input.samples, batch), shared: false };
 }
@@ -186,6 +186,14 @@ async function forwardWindows(model: tfl.LayersModel, audio: Float32Array, start
     p.dispose();
   }
   return out;
+}
+
+// Built once per model: building it applies the model's layers once more, which adds a node to
+// each, so a second build would take them for shared layers and fall back to whole windows.
+const rests = new WeakMap<tfl.LayersModel, tfl.LayersModel | undefined>();
+function restOf(model: tfl.LayersModel, frontEnd: tfl.layers.Layer): tfl.LayersModel | undefined {
+  if (!rests.has(model)) rests.set(model, restOfModel(model, frontEnd));
+  return rests.get(model);
 }
 
 /**

@@ -8,7 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/fs.ts';
 import { initEngine } from '../engine/index.ts';
 import type { BackendName, EngineInfo } from '../engine/index.ts';
 import type { Batch, DataConfig, LoadedData } from '../data/index.ts';
-import { saveModel } from '../models/index.ts';
+import { saveModel, specAugmentStep } from '../models/index.ts';
 import type { ModelCost, ModelSpec } from '../models/index.ts';
 import { saveModelInputs } from '../data/text/artifacts.ts';
 import { TextTokenizer } from '../tokenizers/index.ts';
@@ -95,14 +95,24 @@ export function startEngine(config: { backend: string; threads?: number | undefi
 
 /**
  * The `augment` hook of `fit` for a `data.augment` section (±shift pixels for images; time
- * shift and background noise for audio), or undefined: the one {@link loadData} built.
+ * shift and background noise for audio: the one {@link loadData} built), or none. With
+ * `specAugment` it also arms `model`'s front-end with the masks (training calls only), each
+ * step's masks seeded by one draw from the epoch's augmentation stream, so a resumed run masks
+ * as an unbroken one. Pass the model being trained (never a teacher: it sees unmasked features).
  *
  * @example
- * await fit(model, data.train, { ...opts, ...augmentOption(config.data, data) });
+ * await fit(model, data.train, { ...opts, ...augmentOption(config.data, data, model) });
  */
-export function augmentOption(_dataConfig: DataConfig, data: LoadedData): { augment?: (b: Batch, rng: Rng) => void } {
+export function augmentOption(dataConfig: DataConfig, data: LoadedData, model?: LayersModel): { augment?: (b: Batch, rng: Rng) => void } {
   const aug = data.augment;
-  return aug ? { augment: (b, rng) => aug(b, data.train.shape, rng) } : {};
+  const mask = model ? specAugmentStep(model, dataConfig.augment?.specAugment, data.train.shape[0] ?? 0) : undefined;
+  if (!aug && !mask) return {};
+  return {
+    augment: (b, rng) => {
+      if (aug) aug(b, data.train.shape, rng);
+      if (mask) mask(rng);
+    },
+  };
 }
 
 /**

@@ -83,7 +83,7 @@ export async function train(config: TrainJobConfig, opts: TrainOptions = {}): Pr
     ...(data.validation ? { validation: data.validation } : {}),
     checkpointDir: join(out, 'checkpoint'),
     resume: opts.resume ?? false,
-    ...augmentOption(config.data, data),
+    ...augmentOption(config.data, data, model),
     reporter: log.reporter(report, opts.label),
   });
   const result = await finishRun(model, { out, spec, data, cost, epochs: fitResult.epochsRun, evalBatchSize: config.train.evalBatchSize, started, engine, log, ...(opts.scoreOn ? { scoreOn: opts.scoreOn } : {}) });

@@ -62,6 +62,11 @@ export class DistilleryFrontEnd extends Layer {
   readonly fe: FrontEnd;
   private consts: FrontEndTensors | undefined;
   private samples = 0;
+  /**
+   * Applied to the features in training calls only (SpecAugment's masks, set by
+   * `armSpecAugment` in spec-augment.ts); never saved, so inference and export ignore it.
+   */
+  trainingMask: ((features: tf.Tensor4D) => tf.Tensor4D) | undefined;
 
   constructor(args: FrontEndLayerConfig) {
     super(args);
@@ -76,7 +81,7 @@ export class DistilleryFrontEnd extends Layer {
     return [s[0]!, frames, this.fe.mfcc ?? this.fe.melBins, 1];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: Readonly<Record<string, unknown>>): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor2D;
     const samples = x.shape[1]!;
     if (!this.consts || this.samples !== samples) {
@@ -88,7 +93,11 @@ export class DistilleryFrontEnd extends Layer {
       this.samples = samples;
     }
     const consts = this.consts!;
-    return tf.tidy(() => tf.expandDims(frontEndApply(consts, this.fe, tf.cast(x, 'float32') as tf.Tensor2D), 3));
+    const mask = kwargs?.['training'] === true ? this.trainingMask : undefined;
+    return tf.tidy(() => {
+      const y = tf.expandDims(frontEndApply(consts, this.fe, tf.cast(x, 'float32') as tf.Tensor2D), 3) as tf.Tensor4D;
+      return mask ? mask(y) : y;
+    });
   }
 
   override dispose(): DisposeResult {

@@ -32,3 +32,5 @@ export type { BlockRow } from './describe.ts';
 export { ATTENTION_SUFFIX, attentionMaps, attentionSources, transformerBlocks } from './attention-probes.ts';
 export type { AttentionSource } from './attention-probes.ts';
 export { tokenMask } from './text-layers.ts';
+export { armSpecAugment, SPEC_AUGMENT_DEFAULTS, specAugmentStep } from './spec-augment.ts';
+export type { SpecAugmentArm } from './spec-augment.ts';

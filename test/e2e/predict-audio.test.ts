@@ -119,6 +119,8 @@ test('predict --stream: finds the inserted keywords of a recording built from te
     const { probs: shared, shared: on } = await windowPosteriors(m, feed, audio, starts, 800, 7, true);
     assert.equal(on, true);
     const { probs: whole } = await windowPosteriors(m, feed, audio, starts, 800, 7, false);
+    // the same model again (a second recording, say) keeps the shared path
+    assert.deepEqual(await windowPosteriors(m, feed, audio, starts, 800, 7, true), { probs: shared, shared: true });
     let worst = 0;
     for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(shared[i]! - whole[i]!));
     assert.ok(worst < 1e-4, `max |shared - whole| = ${worst}`);
