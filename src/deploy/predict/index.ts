@@ -8,7 +8,7 @@
  * const table = await profileDevice(randomSpecs(30, 1), { runtime: 'onnx', threads: 1 });
  * // predict with models/latency: predictLatency(spec, table).ms
  */
-export { measureLatency, measureModels, profileDevice, specRunner } from './profile.ts';
+export { asLoaded, measureLatency, measureModels, profileDevice, specRunner } from './profile.ts';
 export type { Measured, ProfileDeviceOptions, ProfileOptions } from './profile.ts';
 export { comparePredictions, summarizeErrors } from './compare.ts';
 export { anchorScale, driftCorrected } from './drift.ts';

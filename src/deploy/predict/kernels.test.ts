@@ -10,6 +10,7 @@ import { openOnnx } from '../../runtime/index.ts';
 import { decodeOnnx, exportOnnx } from '../../onnx/index.ts';
 import { fitKernelModel, fitNonNegative, kernelFeatureNames, kernelFeatures, kernelsOf, predictKernelMs, whereWorst } from '../../models/latency/index.ts';
 import { randomMlpSpecs, randomSpecs } from './sources.ts';
+import { asLoaded } from './profile.ts';
 import { summarizeErrors } from './compare.ts';
 import { Rng } from '../../core/rng.ts';
 
@@ -34,13 +35,16 @@ test('the kernels we predict from are the ones each runtime reports it runs (onn
       // the heavy kernels line up one to one: conv/dwconv ↔ Conv/FusedConv, matmul ↔ Gemm/FusedGemm
       assert.equal(ours.filter((k) => k.op === 'conv' || k.op === 'dwconv').length, ort.filter((o) => /Conv$/.test(o)).length - ours.filter((k) => k.op === 'bn').length + ort.filter((o) => o === 'BatchNormalization').length, what);
       assert.equal(ours.filter((k) => k.op === 'matmul').length, ort.filter((o) => /Gemm$/.test(o)).length, what);
+      // TF.js: the model as loaded from its saved files, as bench and profile-device run it
+      const loaded = await asLoaded(m);
       const x = tf.zeros([1, ...spec.input]);
       const prof = await tf.profile(() => {
-        const y = m.predict(x) as tf.Tensor;
+        const y = loaded.predict(x) as tf.Tensor;
         y.dataSync();
         y.dispose();
       });
       x.dispose();
+      loaded.dispose();
       const tfk = prof.kernels.map((k) => k.name).filter((k) => !TFJS_NOOP.has(k) && !k.endsWith('__op'));
       const tfours = kernelsOf(spec, 'tfjs-wasm').filter((k) => k.op !== 'reshape');
       assert.equal(tfours.length, tfk.length, `tfjs, ${what}: ours ${tfours.map((k) => k.op).join(',')} vs ${tfk.join(',')}`);

@@ -1,5 +1,6 @@
 import { cpus, platform, arch } from 'node:os';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { Reporter } from '../../core/events.ts';
 import { engineInfo, initEngine } from '../../engine/index.ts';
 import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
@@ -8,7 +9,7 @@ import { anchorScale, driftCorrected } from './drift.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
 import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
-import { blockInstances, emptyOf, features, fitEmpty, fitKernelModel, fitKinds, fitKindScales, fitOverhead, kindSums, predictKernelMs, whereWorst, type BlockInstance, type KernelModel, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
+import { LATENCY_TABLE_VERSION, blockInstances, emptyOf, features, fitEmpty, fitKernelModel, fitKinds, fitKindScales, fitOverhead, kindSums, predictKernelMs, whereWorst, type BlockInstance, type KernelModel, type LatencyTable, type TableEntry } from '../../models/latency/index.ts';
 
 /** Options of {@link profileDevice} and {@link measureLatency}. */
 export interface ProfileOptions {
@@ -67,15 +68,42 @@ export interface ProfileDeviceOptions extends ProfileOptions {
 }
 
 /**
- * A runner for a spec on a runtime (random weights: latency does not depend on their values).
- * `browser` needs an open session (see `openBrowser`). The caller releases it.
+ * The model as an app that loads it from disk runs it: saved to memory and loaded back through
+ * stock tfjs-layers. A model built in memory can run other kernels than its saved form (its
+ * relu6 layers run TF.js's one Relu6 kernel; loaded, the stock relu6 is Relu then Minimum), and
+ * `bench` times the loaded form, so a table must be profiled on it too. The caller disposes both.
+ *
+ * @example
+ * const loaded = await asLoaded(buildResolved(spec, 1));
+ */
+export async function asLoaded(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+  let art: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    art = a;
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+  }));
+  return tfl.loadLayersModel(tf.io.fromMemory(art!));
+}
+
+/**
+ * A runner for a spec on a runtime (random weights: latency does not depend on their values),
+ * timing the model as loaded from disk (see {@link asLoaded}), as `bench` does. `browser` needs
+ * an open session (see `openBrowser`). The caller releases it.
  *
  * @example
  * const r = await specRunner(spec, 'onnx', 1);
  */
 export async function specRunner(spec: ResolvedModelSpec | tfl.LayersModel, runtime: RuntimeName, threads: number, session?: BrowserSession): Promise<{ runner: Runner; release: () => Promise<void> }> {
-  const model = 'blocks' in spec ? buildResolved(spec, 1) : spec;
-  const owned = model !== spec;
+  const given = 'blocks' in spec ? undefined : spec;
+  const built = given ?? buildResolved(spec as ResolvedModelSpec, 1);
+  let model: tfl.LayersModel;
+  try {
+    // the browser page loads the saved files itself (webModelOf): it already runs the loaded form
+    model = runtime === 'browser' ? built : await asLoaded(built);
+  } finally {
+    if (!given && runtime !== 'browser') built.dispose();
+  }
+  const owned = model !== given;
   if (runtime === 'tfjs-wasm') {
     const runner = tfjsRunner(model);
     return { runner, release: async () => { if (owned) model.dispose(); } };
@@ -225,7 +253,7 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
     entries[b.key] = { type: b.block.type, ms: Math.max(0, raw.get(b.key)! - emptyOf(b.outShape, { emptyFit })), macs, elems, params };
   }
   const table: LatencyTable = {
-    version: 1,
+    version: LATENCY_TABLE_VERSION,
     runtime,
     threads,
     batch: 1,

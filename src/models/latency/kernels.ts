@@ -23,14 +23,16 @@ const n = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
 /**
  * Elementwise kernels of an activation that is its own layer (build.ts's applyActivation), as
  * each runtime's own record shows them (onnxruntime's optimised graph, `tf.profile`'s kernels).
- * TF.js: swish is Multiply·Sigmoid·Multiply, hswish/hsigmoid are stock layers (rescale, ReLU,
- * clip, identity, multiply). onnxruntime: swish becomes one QuickGelu, hswish a HardSigmoid and
+ * TF.js (the model as loaded from its saved files): swish is Multiply·Sigmoid·Multiply, relu6
+ * Relu·Minimum, hswish/hsigmoid are stock layers (rescale, ReLU, clip, identity, multiply). onnxruntime: swish becomes one QuickGelu, hswish a HardSigmoid and
  * a Mul, hsigmoid one HardSigmoid.
  */
 function actKernels(fn: ActivationName, runtime: KernelRuntime): number {
   if (fn === 'linear') return 0;
   if (runtime === 'onnx') return fn === 'hswish' ? 2 : 1;
-  return fn === 'swish' ? 3 : fn === 'hswish' ? 5 : fn === 'hsigmoid' ? 4 : 1;
+  // relu6: the model as loaded (what bench and profile-device time) runs stock tfjs-layers' relu6,
+  // Relu then Minimum; only a model built in memory runs the one Relu6 kernel
+  return fn === 'swish' ? 3 : fn === 'hswish' ? 5 : fn === 'hsigmoid' ? 4 : fn === 'relu6' ? 2 : 1;
 }
 
 /**

@@ -13,7 +13,7 @@ const inst = blockInstances(spec);
 
 function table(entries: Record<string, TableEntry>, extra: Partial<LatencyTable> = {}): LatencyTable {
   return {
-    version: 1, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
+    version: 2, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
     entries, emptyMs: {}, emptyFit: [0.5, 0.01], fits: fitKinds(entries), scale: 2, kindScales: {}, overheadMs: 0.25, ...extra,
   };
 }
@@ -71,6 +71,9 @@ test('readLatencyTable: round trip, and a clear error for a file that is not a t
   // a kernel model from another feature set is refused, not silently misread
   writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: ['fixed', 'input'], coef: [1, 2], n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
   assert.throws(() => readLatencyTable(join(dir, 'old.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /kernel model/.test(e.message));
+  // a version 1 table timed models as built in memory, not as loaded: refused, saying to profile again
+  writeFileSync(join(dir, 'v1.json'), JSON.stringify({ ...t, version: 1 }));
+  assert.throws(() => readLatencyTable(join(dir, 'v1.json')), (e: Error & { code?: string; hint?: string }) => e.code === 'PREDICT_TABLE' && /version 1/.test(e.message) && /profile-device/.test(e.hint ?? ''));
 });
 
 test('with a kernel model in the table, predictLatency predicts from the fused kernels; the block sum stays the baseline', () => {

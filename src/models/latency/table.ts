@@ -25,9 +25,15 @@ export interface KindFit {
   n: number;
 }
 
+/**
+ * The table format written now. 2: timings of models as loaded from their saved files (version
+ * 1 timed them as built in memory, which on TF.js runs other kernels than `bench` times).
+ */
+export const LATENCY_TABLE_VERSION = 2;
+
 /** A device's latency lookup table, as `profile-device` writes it (JSON). */
 export interface LatencyTable {
-  version: 1;
+  version: typeof LATENCY_TABLE_VERSION;
   runtime: string;
   threads: number;
   batch: 1;
@@ -248,8 +254,11 @@ export function readLatencyTable(path: string): LatencyTable {
   } catch (e) {
     throw new DistilleryError('PREDICT_TABLE', `${path}: cannot read a latency table (${(e as Error).message.split('\n')[0]})`, 'write one with `distillery profile-device --runtime R --space SPACE --out table.json`', path);
   }
-  if (t?.version !== 1 || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
-    throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version 1 with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
+  if ((t as { version?: unknown } | undefined)?.version === 1) {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: a version 1 latency table, whose timings are of models as built in memory (on TF.js they run other kernels than the same model loaded from its files, as bench runs it)`, 'profile the device again with this version of `distillery profile-device`', path);
+  }
+  if (t?.version !== LATENCY_TABLE_VERSION || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version ${LATENCY_TABLE_VERSION} with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
   }
   if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(kernelFeatureNames()))) {
     throw new DistilleryError('PREDICT_TABLE', `${path}: its kernel model has features [${String(t.kernels.features)}], this version predicts from [${kernelFeatureNames().join(', ')}]`, 'profile the device again with this version of `distillery profile-device`', path);
