@@ -51,6 +51,20 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
   assert.deepEqual(rows.map((r) => r.name), ['m0', 'm1']);
 });
 
+test('profile-device ends with one interleaved pass over every model the kernel model is fitted on, and fits on that', async () => {
+  const specs = randomMlpSpecs(12, 41);
+  let seen: { specs: readonly unknown[]; ms: readonly number[] } = { specs: [], ms: [] };
+  const said: string[] = [];
+  const reporter = (e: { event: string; message?: string }): void => void said.push(e.message ?? '');
+  const table = await profileDevice(specs, { ...quick, runtime: 'onnx', calibration: specs.slice(0, 2), kernelModels: 8, finalPass: 2, reporter, onKernelData: (s, ms) => (seen = { specs: s, ms }) });
+  assert.ok(said.some((m) => /kernel model fitted on \d+ models \(final pass of 2 rounds\)/.test(m)), said.join('\n'));
+  // the calibration models lead the final pass, and their figures there become the anchors' reference
+  assert.equal(seen.specs.length, table.kernels!.n);
+  assert.deepEqual(seen.specs.slice(0, 2), specs.slice(0, 2));
+  assert.deepEqual(table.anchors!.ms, seen.ms.slice(0, 2));
+  assert.ok(seen.ms.every((v) => v > 0 && Number.isFinite(v)));
+});
+
 /**
  * One real measurement: the kernel model fitted on models timed on onnxruntime predicts
  * held-out ones (both spaces) better than latency ∝ MACs fitted on the same timings. Both are

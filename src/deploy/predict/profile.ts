@@ -5,7 +5,7 @@ import type { Reporter } from '../../core/events.ts';
 import { engineInfo, initEngine } from '../../engine/index.ts';
 import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
 import { latencyStats, percentile, timeRuns } from '../bench/stats.ts';
-import { anchorScale, driftCorrected } from './drift.ts';
+import { anchorScale, driftCorrected, interleave } from './drift.ts';
 import { onnxBytesOf } from '../bench/onnx-source.ts';
 import { openBrowser, type BrowserOptions, type BrowserSession } from '../../runtime/browser.ts';
 import { browserRunner, onnxRunner, runtimeName, tfjsRunner, type PreparedRun, type Runner, type RuntimeName } from '../bench/runners.ts';
@@ -32,6 +32,15 @@ export interface ProfileOptions {
   statistic?: 'trimmed' | 'median' | 'min';
   /** Passes over the models (see {@link measureModels}); default 3. */
   rounds?: number;
+  /**
+   * What a model's figure is over its rounds: the `median` of the drift-corrected rounds, or
+   * the fastest round (`min`, no drift correction: the round the machine disturbed least).
+   * Default: `min` on TF.js wasm (and the browser), `median` on onnx. Measured with the
+   * predictor's bench: on tfjs-wasm the fastest round repeated best (noise floor 94-100% within
+   * ±10%); on onnx, whose small models' figures a slow round moves less than the drift
+   * correction's error, the corrected median.
+   */
+  overRounds?: 'median' | 'min';
   /**
    * Divide out the machine's drift within the measurement (see `driftCorrected`); default true.
    * Applies to lists of at least 8 models (fewer give no neighbours to read the machine from).
@@ -63,6 +72,13 @@ export interface ProfileDeviceOptions extends ProfileOptions {
   kernelModels?: number;
   /** Where the kernel model's training models are drawn from; default `specs`. */
   kernelPool?: readonly ResolvedModelSpec[];
+  /**
+   * After the kernel model's models are timed (in batches, as the adaptive rounds pick them),
+   * time them all again in one interleaved pass of this many rounds and fit the kernel model
+   * on that: a machine whose speed drifts between the batches would otherwise put each batch
+   * on its own scale. Default: `rounds`; 0 for none.
+   */
+  finalPass?: number;
   /** Called with the whole models the kernel model was fitted on and their latencies (to fit baselines on the same data). */
   onKernelData?: (specs: readonly ResolvedModelSpec[], ms: readonly number[]) => void;
 }
@@ -140,6 +156,11 @@ export interface Measured {
   scale: number;
 }
 
+/** How a runtime's figures are best summed up over rounds (see `ProfileOptions.overRounds`). */
+export function defaultOverRounds(runtime: RuntimeName): 'median' | 'min' {
+  return runtime === 'onnx' ? 'median' : 'min';
+}
+
 /**
  * Batch-1 latency (ms) of each model on a runtime: {@link measureModels}' figures.
  *
@@ -186,23 +207,26 @@ export async function measureModels(models: readonly (ResolvedModelSpec | tfl.La
       open.push({ run, release: async () => { await run.dispose(); await release(); } });
     }
     const per: number[][] = list.map(() => []);
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < open.length; i++) {
-        const p = open[i]!.run;
-        // The first round warms each model until steady; later rounds only re-touch its caches.
-        const timing = { warmup: r === 0 ? (opts.warmup ?? 10) : 2, ...(r === 0 ? {} : { maxWarmup: 2 }), iterations: opts.iterations ?? 100 };
-        const ms = p.time ? (await p.time(timing)).times : await timeRuns(() => p.run(), timing);
-        const s = latencyStats(ms, 1);
-        const stat = opts.statistic ?? 'min';
-        per[i]!.push(stat === 'min' ? s.minMs : stat === 'median' ? s.p50Ms : s.trimmedMeanMs);
-      }
+    const pos: number[][] = list.map(() => []);
+    const schedule = interleave(open.length, rounds);
+    // round-robin (see `interleave`): a slow stretch of the machine falls on many models, not one
+    for (const [k, [r, i]] of schedule.entries()) {
+      const p = open[i]!.run;
+      pos[i]!.push(k);
+      // The first round warms each model until steady; later rounds only re-touch its caches.
+      const timing = { warmup: r === 0 ? (opts.warmup ?? 10) : 2, ...(r === 0 ? {} : { maxWarmup: 2 }), iterations: opts.iterations ?? 100 };
+      const ms = p.time ? (await p.time(timing)).times : await timeRuns(() => p.run(), timing);
+      const s = latencyStats(ms, 1);
+      const stat = opts.statistic ?? 'min';
+      per[i]!.push(stat === 'min' ? s.minMs : stat === 'median' ? s.p50Ms : s.trimmedMeanMs);
     }
     const spreadOf = (v: readonly number[]): number => {
       const s = [...v].sort((a, b) => a - b);
       return (100 * (s.at(-1)! - s[0]!)) / percentile(s, 50);
     };
-    const fixed = (opts.drift ?? true) && list.length >= 8 ? driftCorrected(per) : per;
-    const fig = fixed.map((v) => percentile([...v].sort((a, b) => a - b), 50));
+    const overRounds = opts.overRounds ?? defaultOverRounds(runtime);
+    const fixed = overRounds === 'median' && (opts.drift ?? true) && list.length >= 8 ? driftCorrected(per, 15, pos) : per;
+    const fig = fixed.map((v) => (overRounds === 'min' ? Math.min(...v) : percentile([...v].sort((a, b) => a - b), 50)));
     const pick = <T>(a: readonly T[], anchor: boolean): T[] => order.flatMap((o, i) => ((o.anchor >= 0) === anchor ? [a[i]!] : []));
     const anchorMs = pick(fig, true);
     const ref = opts.anchors?.ms;
@@ -280,7 +304,21 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
   }
   const kpool = opts.kernelPool ?? specs;
   const budget = Math.min(opts.kernelModels ?? 96, kpool.length);
-  if (budget >= 8) table.kernels = await fitKernelsAdaptively(kpool, calib, measured, budget, runtime, opts);
+  if (budget < 8) return table;
+  const fitted = await fitKernelsAdaptively(kpool, calib, measured, budget, runtime, opts);
+  let { specs: train, ms } = fitted;
+  const finalRounds = opts.finalPass ?? opts.rounds ?? 3;
+  if (finalRounds > 0) {
+    // all of them again, in one interleaved pass: one scale for every model the fit sees
+    const { anchors: _, ...rest } = opts;
+    ms = await measureLatency(train, { ...rest, rounds: finalRounds });
+    // the calibration models lead the list: their figures now are the anchors' reference
+    if (table.anchors) table.anchors.ms = ms.slice(0, calib.length);
+  }
+  const km = finalRounds > 0 ? fitKernelModel(train, ms, runtime) : fitted.km;
+  opts.onKernelData?.(train, ms);
+  opts.reporter?.({ event: 'info', message: `kernel model fitted on ${km.n} models${finalRounds > 0 ? ` (final pass of ${finalRounds} rounds)` : ''}: |error| median ${km.fitMedianAbsPct.toFixed(1)}%, p90 ${km.fitP90AbsPct.toFixed(1)}% (in sample)` });
+  table.kernels = km;
   return table;
 }
 
@@ -288,7 +326,7 @@ export async function profileDevice(specs: readonly ResolvedModelSpec[], opts: P
  * Fits the kernel model: the calibration models plus half the budget spread over `specs`,
  * then two rounds that each measure a quarter of the budget next to the worst-fitted models.
  */
-async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: readonly ResolvedModelSpec[], calibMs: readonly number[], budget: number, runtime: RuntimeName, opts: ProfileDeviceOptions): Promise<KernelModel> {
+async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: readonly ResolvedModelSpec[], calibMs: readonly number[], budget: number, runtime: RuntimeName, opts: ProfileDeviceOptions): Promise<{ km: KernelModel; specs: ResolvedModelSpec[]; ms: number[] }> {
   const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
   const have = new Set(calib.map(key));
   const train = [...calib];
@@ -310,9 +348,7 @@ async function fitKernelsAdaptively(specs: readonly ResolvedModelSpec[], calib: 
     await add(whereWorst(pool, train, errs, Math.ceil(budget / 4), runtime).map((i) => pool[i]!));
     km = fitKernelModel(train, ms, runtime);
   }
-  opts.onKernelData?.(train, ms);
-  opts.reporter?.({ event: 'info', message: `kernel model fitted on ${km.n} models: |error| median ${km.fitMedianAbsPct.toFixed(1)}%, p90 ${km.fitP90AbsPct.toFixed(1)}% (in sample)` });
-  return km;
+  return { km, specs: train, ms };
 }
 
 function outputShape(s: ResolvedModelSpec): number[] {
