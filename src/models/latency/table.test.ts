@@ -71,6 +71,10 @@ test('readLatencyTable: round trip, and a clear error for a file that is not a t
   // a kernel model from another feature set is refused, not silently misread
   writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: ['fixed', 'input'], coef: [1, 2], n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
   assert.throws(() => readLatencyTable(join(dir, 'old.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /kernel model/.test(e.message));
+  // a kernel model fitted without the fusion features (fused activations, BN/pool after one) is refused too
+  const before = kernelFeatureNames().filter((n) => !/fused|heavy|afterAct/.test(n));
+  writeFileSync(join(dir, 'nofused.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: before, coef: before.map(() => 0), n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
+  assert.throws(() => readLatencyTable(join(dir, 'nofused.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /fused\.elems/.test(e.message));
   // a version 1 table timed models as built in memory, not as loaded: refused, saying to profile again
   writeFileSync(join(dir, 'v1.json'), JSON.stringify({ ...t, version: 1 }));
   assert.throws(() => readLatencyTable(join(dir, 'v1.json')), (e: Error & { code?: string; hint?: string }) => e.code === 'PREDICT_TABLE' && /version 1/.test(e.message) && /profile-device/.test(e.hint ?? ''));
