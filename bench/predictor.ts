@@ -7,7 +7,11 @@
  * fitted on the same data: latency proportional to MACs (a + b·MACs), and the block-sum table.
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
- *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU]
+ *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU [--realtime]]
+ *
+ * --pin CPU keeps the timing (main) thread on core CPU, node's helper threads free to run
+ * elsewhere; --realtime also runs it round-robin real-time (`chrt -r`, never FIFO), so other
+ * jobs on that core stop preempting it. Each is skipped with a note where not permitted.
  *
  * Every figure is a model's fastest run per round, median over rounds, with the machine's drift
  * divided out (see measureModels); the held-out passes time the profile's calibration models
@@ -17,7 +21,6 @@
  *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
@@ -25,6 +28,7 @@ import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
 import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
 import { fitNonNegative, KERNEL_OPS, kernelsOf, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
+import { pinMainThread } from '../src/deploy/predict/pin.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,14 +41,11 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     pin: { type: 'string' },
+    realtime: { type: 'boolean', default: false },
   },
 });
-// --pin CPU: run again under `taskset -c CPU` (Linux), so the one timing thread stays on one core.
-if (values.pin !== undefined && process.env['DISTILLERY_PINNED'] !== values.pin) {
-  const r = spawnSync('taskset', ['-c', values.pin, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, DISTILLERY_PINNED: values.pin } });
-  if (r.error) throw new Error(`--pin needs taskset (util-linux): ${r.error.message}`);
-  process.exit(r.status ?? 1);
-}
+const pin = values.pin !== undefined ? pinMainThread({ cpu: Number(values.pin), realtime: values.realtime }) : undefined;
+if (values.realtime && !pin) throw new Error('--realtime needs --pin CPU (a real-time thread free to roam every core would starve them all)');
 const count = Number(values.models);
 const poolSize = Number(values.pool);
 const threads = Number(values.threads);
@@ -54,6 +55,9 @@ const runtimes: RuntimeName[] = values.runtime === 'both' ? ['onnx', 'tfjs-wasm'
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(s);
 };
+const pinning = pin ? `main thread ${pin.pinned ? `on core ${values.pin}` : 'not pinned'}${values.realtime ? (pin.realtime ? ', round-robin real-time' : ', not real-time') : ''}` : 'not pinned';
+say(`timing: ${pinning}\n`);
+for (const n of pin?.notes ?? []) say(`note: ${n}\n`);
 
 const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
 /** Half MobileNet-style, half MLP, interleaved; `avoid` keeps held-out and pool apart. */
@@ -159,4 +163,4 @@ for (const runtime of runtimes) {
     anchorScales: [beforeScale, after.scale],
   };
 }
-if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, rounds, runtimes: result })}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, rounds, pin: pin ? { cpu: Number(values.pin), pinned: pin.pinned, realtime: pin.realtime, notes: pin.notes } : null, runtimes: result })}\n`);

@@ -15,4 +15,6 @@ export { anchorScale, driftCorrected } from './drift.ts';
 export type { ErrorSummary, NamedModel, PredictionRow } from './compare.ts';
 export { randomMlpSpecs, randomSpecs, readSpecSource, specsFromSpace } from './sources.ts';
 export { collectModels } from './models.ts';
+export { pinMainThread } from './pin.ts';
+export type { PinOptions, PinResult } from './pin.ts';
 export type { SpecSourceOptions } from './sources.ts';
