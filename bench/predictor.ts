@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
  *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU [--realtime]]
+ *     [--dump file.json]
  *
  * --pin CPU keeps the timing (main) thread on core CPU, node's helper threads free to run
  * elsewhere; --realtime also runs it round-robin real-time (`chrt -r`, never FIFO), so other
@@ -18,6 +19,10 @@
  * along (anchors), so both are on the profile's scale: a machine that runs 20% slower after
  * the profile than before it does not read as 20% error, in the predictor or the floor.
  * The load average at the start and end is printed with the figures.
+ *
+ * --dump writes every timing it fitted and judged on (per runtime: the kernel model's training
+ * models and their figures, the held-out models and both passes), to try other model forms on
+ * the same measurements without timing again.
  *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    dump: { type: 'string' },
     pin: { type: 'string' },
     realtime: { type: 'boolean', default: false },
   },
@@ -78,6 +84,7 @@ function errors(pred: readonly number[], meas: readonly number[]): ErrorSummary 
 const f = (s: ErrorSummary): string => `within ±10% ${(100 * s.within10).toFixed(0)}%, ±5% ${(100 * s.within5).toFixed(0)}%; |error| median ${s.medianAbsPct.toFixed(1)}%, p90 ${s.p90AbsPct.toFixed(1)}%`;
 
 const result: Record<string, unknown> = {};
+const dump: Record<string, unknown> = {};
 for (const runtime of runtimes) {
   const pool = mixed(poolSize, 22).map((m) => m.spec);
   const held = mixed(count, 11, new Set(pool.map(key)));
@@ -90,9 +97,11 @@ for (const runtime of runtimes) {
   // on the profile's scale once the profile has measured them
   const before = await measureModels(heldSpecs, { ...opts, anchors: { specs: calib } });
   let train: { specs: readonly ResolvedModelSpec[]; ms: readonly number[] } = { specs: [], ms: [] };
-  // The block-sum baseline needs the held-out models' blocks in its table (as `bench --predict`
-  // has them when the table was profiled on the space); the kernel model never sees them.
-  const table = await profileDevice([...pool.slice(0, 24), ...heldSpecs], {
+  // The table holds the blocks of the pool and of the held-out models (as `bench --predict`
+  // has them when the table was profiled on the space): the block-sum baseline predicts from
+  // them, and the kernel model reads each block kind's summed latency as a feature. The
+  // kernel model is fitted on whole models of the pool only.
+  const table = await profileDevice([...pool, ...heldSpecs], {
     ...opts,
     calibration: calib,
     kernelModels: Math.min(96, pool.length),
@@ -108,6 +117,8 @@ for (const runtime of runtimes) {
   const load1 = loadavg()[0]!;
   const seconds = (Date.now() - t0) / 1000;
   if (values.out) writeJsonAtomic(`${values.out}-${runtime}.json`, table);
+  dump[runtime] = { train, held: { specs: heldSpecs, spaces: held.map((m) => m.space), before: beforeMs, after: after.ms } };
+  if (values.dump) writeJsonAtomic(values.dump, dump);
   const meas = after.ms;
   const kernel = heldSpecs.map((s) => predictLatency(s, table).ms);
   const blockSum = heldSpecs.map((s) => predictBlockSum(s, table));

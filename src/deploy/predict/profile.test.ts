@@ -63,6 +63,9 @@ test('profile-device ends with one interleaved pass over every model the kernel 
   assert.deepEqual(seen.specs.slice(0, 2), specs.slice(0, 2));
   assert.deepEqual(table.anchors!.ms, seen.ms.slice(0, 2));
   assert.ok(seen.ms.every((v) => v > 0 && Number.isFinite(v)));
+  // the block kinds' table latencies are features of the kernel model by default, and it predicts with them
+  assert.ok(table.kernels!.blockKinds?.includes('dense'), JSON.stringify(table.kernels!.blockKinds));
+  for (const s of specs) assert.ok(predictLatency(s, table).ms > 0);
 });
 
 /**

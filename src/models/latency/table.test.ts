@@ -93,3 +93,19 @@ test('with a kernel model in the table, predictLatency predicts from the fused k
   assert.equal(p.blocks.length, 4);
   assert.ok(Math.abs(predictBlockSum(spec, t) - (2 * 10 + 0.6 + 0.25)) < 1e-12);
 });
+
+test('a kernel model with block features adds each kind\'s summed table latency, and a table must name them', () => {
+  const entries: Record<string, TableEntry> = {};
+  inst.forEach((b, i) => (entries[b.key] = { type: b.block.type, ms: i + 1, macs: b.macs, elems: 0, params: 0 }));
+  const names = [...kernelFeatureNames(), 'block.conv2d', 'block.maxpool'];
+  // 0.01 ms per inference; half the conv2d block's lone 1 ms, a quarter of the maxpool's 2 ms
+  const coef = names.map((n) => ({ fixed: 0.01, 'block.conv2d': 0.5, 'block.maxpool': 0.25 } as Record<string, number>)[n] ?? 0);
+  const t = table(entries, { kernels: { runtime: 'onnx', features: names, blockKinds: ['conv2d', 'maxpool'], coef, n: 10, fitMedianAbsPct: 0, fitP90AbsPct: 0 } });
+  assert.ok(Math.abs(predictLatency(spec, t).ms - (0.01 + 0.5 + 0.5)) < 1e-12, String(predictLatency(spec, t).ms));
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-table-'));
+  writeFileSync(join(dir, 't.json'), JSON.stringify(t));
+  assert.deepEqual(readLatencyTable(join(dir, 't.json')).kernels?.blockKinds, ['conv2d', 'maxpool']);
+  // features that do not match its block kinds: refused
+  writeFileSync(join(dir, 'odd.json'), JSON.stringify({ ...t, kernels: { ...t.kernels, blockKinds: ['conv2d'] } }));
+  assert.throws(() => readLatencyTable(join(dir, 'odd.json')), { code: 'PREDICT_TABLE' });
+});

@@ -96,7 +96,7 @@ export function predictLatency(spec: ModelSpec | ResolvedModelSpec, table: Laten
     return e ? { key: b.key, ms: e.ms, source: 'table' as const } : { key: b.key, ms: fitted(b, table), source: 'fit' as const };
   });
   const missing = blocks.filter((b) => b.source === 'fit').length;
-  if (table.kernels) return { ms: Math.max(1e-6, predictKernelMs(resolved, table.kernels)), blocks, missing };
+  if (table.kernels) return { ms: Math.max(1e-6, predictKernelMs(resolved, table.kernels, table.kernels.blockKinds ? kindSums(resolved, table) : undefined)), blocks, missing };
   return { ms: predictBlockSum(resolved, table), blocks, missing };
 }
 
@@ -260,7 +260,8 @@ export function readLatencyTable(path: string): LatencyTable {
   if (t?.version !== LATENCY_TABLE_VERSION || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
     throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version ${LATENCY_TABLE_VERSION} with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
   }
-  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(kernelFeatureNames()))) {
+  const expected = [...kernelFeatureNames(), ...(t.kernels?.blockKinds ?? []).map((k) => `block.${k}`)];
+  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(expected))) {
     throw new DistilleryError('PREDICT_TABLE', `${path}: its kernel model has features [${String(t.kernels.features)}], this version predicts from [${kernelFeatureNames().join(', ')}]`, 'profile the device again with this version of `distillery profile-device`', path);
   }
   return t;
