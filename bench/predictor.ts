@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
 import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
-import { fitNonNegative, KERNEL_OPS, kernelsOf, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
+import { fitKernelModel, fitNonNegative, KERNEL_OPS, kernelsOf, kindSums, predictBlockSum, predictKernelMs, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 import { pinMainThread } from '../src/deploy/predict/pin.ts';
 
@@ -126,6 +126,18 @@ for (const runtime of runtimes) {
   const [a, b] = fitNonNegative(train.specs.map((s) => [1, macsOf(s)]), train.ms);
   const macs = heldSpecs.map((s) => a! + b! * macsOf(s));
   const summary = errors(kernel, meas);
+  // The same timings fitted with and without the block features, judged on the held-out models
+  // and leave-one-out on the training models (one pass, so no drift between fit and judgement).
+  const sums = (s: ResolvedModelSpec): Record<string, number> => kindSums(s, table);
+  const forms = { kernels: undefined, 'kernels+blocks': sums };
+  const ablation = Object.fromEntries(Object.entries(forms).map(([name, bs]) => {
+    const km = fitKernelModel(train.specs, train.ms, runtime, bs);
+    const loo = train.specs.map((s, i) => {
+      const k = fitKernelModel(train.specs.filter((_, j) => j !== i), train.ms.filter((_, j) => j !== i), runtime, bs);
+      return predictKernelMs(s, k, bs?.(s));
+    });
+    return [name, { heldOut: errors(heldSpecs.map((s) => predictKernelMs(s, km, bs?.(s))), meas), leaveOneOut: errors(loo, train.ms) }];
+  }));
   const noise = errors(beforeMs, meas);
   const bySpace = Object.fromEntries(['mobile', 'mlp'].map((sp) => {
     const idx = held.map((m, i) => (m.space === sp ? i : -1)).filter((i) => i >= 0);
@@ -137,6 +149,7 @@ for (const runtime of runtimes) {
   say(`noise floor (measured twice): ${f(noise)}\n`);
   say(`baseline MACs-proportional:   ${f(errors(macs, meas))}\n`);
   say(`baseline block-sum table:     ${f(errors(blockSum, meas))}\n`);
+  for (const [name, v] of Object.entries(ablation)) say(`  fitted on ${name}: held-out ${f(v.heldOut)}; leave-one-out on the training models ${f(v.leaveOneOut)}\n`);
   for (const [sp, v] of Object.entries(bySpace)) say(`  ${sp}: predictor ${f(v.predictor)}; noise ${f(v.noise)}\n`);
   say(`rounds' spread per model (max-min over median, before drift is divided out): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
   say(`machine: load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; held-out passes scaled by ${beforeScale.toFixed(3)} (before) and ${after.scale.toFixed(3)} (after) to the profile's speed\n`);
@@ -166,6 +179,7 @@ for (const runtime of runtimes) {
     noiseMedianError: noise.medianAbsPct,
     noiseP90Error: noise.p90AbsPct,
     baselines: { macs: errors(macs, meas), blockSum: errors(blockSum, meas) },
+    ablation,
     spaces: bySpace,
     trainModels: train.specs.length,
     seconds,
