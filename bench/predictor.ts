@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
  *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU [--realtime]]
- *     [--dump file.json]
+ *     [--dump file.json] [--over-rounds min|median]
  *
  * --pin CPU keeps the timing (main) thread on core CPU, node's helper threads free to run
  * elsewhere; --realtime also runs it round-robin real-time (`chrt -r`, never FIFO), so other
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     dump: { type: 'string' },
     pin: { type: 'string' },
     realtime: { type: 'boolean', default: false },
+    'over-rounds': { type: 'string' },
   },
 });
 const pin = values.pin !== undefined ? pinMainThread({ cpu: Number(values.pin), realtime: values.realtime }) : undefined;
@@ -90,7 +91,10 @@ for (const runtime of runtimes) {
   const held = mixed(count, 11, new Set(pool.map(key)));
   const heldSpecs = held.map((m) => m.spec);
   const t0 = Date.now();
-  const opts = { runtime, threads, iterations, rounds };
+  const raw = values['over-rounds'];
+  if (raw !== undefined && raw !== 'min' && raw !== 'median') throw new Error(`--over-rounds: min or median, not '${raw}'`);
+  const over = raw as 'min' | 'median' | undefined;
+  const opts = { runtime, threads, iterations, rounds, ...(over ? { overRounds: over } : {}) } as const;
   const load0 = loadavg()[0]!;
   const calib = pool.slice(0, 24);
   // the calibration models time along with the held-out ones: the anchors that put this pass

@@ -33,17 +33,19 @@ export interface ProfileOptions {
   /** Passes over the models (see {@link measureModels}); default 3. */
   rounds?: number;
   /**
-   * What a model's figure is over its rounds: the `median` of the drift-corrected rounds, or
-   * the fastest round (`min`, no drift correction: the round the machine disturbed least).
-   * Default: `min` on TF.js wasm (and the browser), `median` on onnx. Measured with the
-   * predictor's bench: on tfjs-wasm the fastest round repeated best (noise floor 94-100% within
-   * ±10%); on onnx, whose small models' figures a slow round moves less than the drift
-   * correction's error, the corrected median.
+   * What a model's figure is over its rounds: the fastest round (`min`, the default: the round
+   * the machine disturbed least, no drift correction), or the `median` of the drift-corrected
+   * rounds. Measured on this project's 2-core VM, whose speed swung by ±25% within a minute
+   * even idle (`npm run bench:predictor -- --runtime onnx --models 100 --pool 160 --iterations
+   * 30 --rounds 8 --pin 1 --realtime --over-rounds min|median`, load 0.2-2.4): the noise floor
+   * (100 models measured twice) was 100% within ±10% in both runs with `min`, 68-90% in four
+   * with `median`.
    */
   overRounds?: 'median' | 'min';
   /**
-   * Divide out the machine's drift within the measurement (see `driftCorrected`); default true.
-   * Applies to lists of at least 8 models (fewer give no neighbours to read the machine from).
+   * With `overRounds: 'median'`, divide out the machine's drift within the measurement (see
+   * `driftCorrected`); default true. Applies to lists of at least 8 models (fewer give no
+   * neighbours to read the machine from).
    */
   drift?: boolean;
   /**
@@ -153,7 +155,7 @@ async function ready(runtime: RuntimeName, threads: number): Promise<void> {
 
 /** Each model's latency and how much it moved between rounds. */
 export interface Measured {
-  /** Batch-1 latency per model, ms: the median over rounds of each round's statistic. */
+  /** Batch-1 latency per model, ms: over rounds (see `ProfileOptions.overRounds`), of each round's statistic. */
   ms: number[];
   /** Per model, `100 · (max − min) / median` of the rounds' statistics: the spread of the figure. */
   spreadPct: number[];
@@ -161,11 +163,6 @@ export interface Measured {
   anchorMs?: number[];
   /** The factor `ms` was multiplied by to match the anchors' reference (1 without one). */
   scale: number;
-}
-
-/** How a runtime's figures are best summed up over rounds (see `ProfileOptions.overRounds`). */
-export function defaultOverRounds(runtime: RuntimeName): 'median' | 'min' {
-  return runtime === 'onnx' ? 'median' : 'min';
 }
 
 /**
@@ -181,13 +178,13 @@ export async function measureLatency(models: readonly (ResolvedModelSpec | tfl.L
 /**
  * Batch-1 latency of each model on a runtime, as steadily as the machine allows: all models
  * are opened first, each warmed up until it runs steadily, then timed in `rounds` passes over
- * the whole list (interleaving spreads a burst of load from other processes over many models
- * instead of inflating one); each round is summed up by the fastest of its runs (or their
- * interquartile mean or median), the machine's drift is divided out of each round's figures
- * (see `driftCorrected`), and a model's figure is the median over rounds. With `anchors`, the
- * figures are put on a reference measurement's scale. Timing runs on the calling thread with
- * the runtime's threads (default 1); pinning the process to one core (`taskset -c 1 …` on
- * Linux) steadies it further.
+ * the whole list, round-robin (see `interleave`: a burst of load from other processes spreads
+ * over many models instead of inflating one); each round is summed up by the fastest of its
+ * runs (or their interquartile mean or median), and a model's figure is its fastest round (or
+ * the median over rounds, the machine's drift divided out of each: see `driftCorrected`). With
+ * `anchors`, the figures are put on a reference measurement's scale. Timing runs on the calling
+ * thread with the runtime's threads (default 1); keeping that thread on one core
+ * (`pinMainThread`) steadies it further.
  *
  * @example
  * const { ms, spreadPct } = await measureModels([spec], { runtime: 'onnx' });
@@ -231,7 +228,7 @@ export async function measureModels(models: readonly (ResolvedModelSpec | tfl.La
       const s = [...v].sort((a, b) => a - b);
       return (100 * (s.at(-1)! - s[0]!)) / percentile(s, 50);
     };
-    const overRounds = opts.overRounds ?? defaultOverRounds(runtime);
+    const overRounds = opts.overRounds ?? 'min';
     const fixed = overRounds === 'median' && (opts.drift ?? true) && list.length >= 8 ? driftCorrected(per, 15, pos) : per;
     const fig = fixed.map((v) => (overRounds === 'min' ? Math.min(...v) : percentile([...v].sort((a, b) => a - b), 50)));
     const pick = <T>(a: readonly T[], anchor: boolean): T[] => order.flatMap((o, i) => ((o.anchor >= 0) === anchor ? [a[i]!] : []));
