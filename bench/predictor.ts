@@ -184,6 +184,7 @@ for (const runtime of runtimes) {
     noiseP90Error: noise.p90AbsPct,
     baselines: { macs: errors(macs, meas), blockSum: errors(blockSum, meas) },
     ablation,
+    kernelCosts: Object.fromEntries(table.kernels!.features.map((n, i) => [n, table.kernels!.coef[i]!] as const).filter(([, c]) => c > 0)),
     spaces: bySpace,
     trainModels: train.specs.length,
     seconds,
