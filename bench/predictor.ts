@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
  *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU [--realtime]]
- *     [--dump file.json] [--over-rounds min|median]
+ *     [--dump file.json] [--over-rounds min|median] [--kernel-models 96]
  *
  * --pin CPU keeps the timing (main) thread on core CPU, node's helper threads free to run
  * elsewhere; --realtime also runs it round-robin real-time (`chrt -r`, never FIFO), so other
@@ -49,6 +49,7 @@ const { values } = parseArgs({
     pin: { type: 'string' },
     realtime: { type: 'boolean', default: false },
     'over-rounds': { type: 'string' },
+    'kernel-models': { type: 'string', default: '96' },
   },
 });
 const pin = values.pin !== undefined ? pinMainThread({ cpu: Number(values.pin), realtime: values.realtime }) : undefined;
@@ -108,7 +109,7 @@ for (const runtime of runtimes) {
   const table = await profileDevice([...pool, ...heldSpecs], {
     ...opts,
     calibration: calib,
-    kernelModels: Math.min(96, pool.length),
+    kernelModels: Math.min(Number(values['kernel-models']), pool.length),
     kernelPool: pool,
     onKernelData: (specs, ms) => (train = { specs, ms }),
   });
