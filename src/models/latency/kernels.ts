@@ -37,8 +37,9 @@ const n = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
  * Elementwise kernels of an activation that is its own layer (build.ts's applyActivation), as
  * each runtime's own record shows them (onnxruntime's optimised graph, `tf.profile`'s kernels).
  * TF.js (the model as loaded from its saved files): swish is Multiply·Sigmoid·Multiply, relu6
- * Relu·Minimum, hswish/hsigmoid are stock layers (rescale, ReLU, clip, identity, multiply). onnxruntime: swish becomes one QuickGelu, hswish a HardSigmoid and
- * a Mul, hsigmoid one HardSigmoid.
+ * Relu·Minimum, hswish/hsigmoid are stock layers (rescale, ReLU, clip, identity, multiply).
+ * onnxruntime: swish becomes one QuickGelu, hswish a HardSigmoid and a Mul, hsigmoid one
+ * HardSigmoid.
  */
 function actKernels(fn: ActivationName, runtime: KernelRuntime): boolean[] {
   // one entry per kernel: whether it evaluates an exponential
