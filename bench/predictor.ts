@@ -7,7 +7,12 @@
  * fitted on the same data: latency proportional to MACs (a + b·MACs), and the block-sum table.
  *
  *   node --import tsx bench/predictor.ts [--runtime both|onnx|tfjs-wasm|browser] [--models 100] [--pool 160]
- *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU]
+ *     [--threads 1] [--iterations 50] [--rounds 4] [--json] [--out table-prefix] [--pin CPU [--realtime]]
+ *     [--dump file.json] [--over-rounds min|median] [--kernel-models 96]
+ *
+ * --pin CPU keeps the timing (main) thread on core CPU, node's helper threads free to run
+ * elsewhere; --realtime also runs it round-robin real-time (`chrt -r`, never FIFO), so other
+ * jobs on that core stop preempting it. Each is skipped with a note where not permitted.
  *
  * Every figure is a model's fastest run per round, median over rounds, with the machine's drift
  * divided out (see measureModels); the held-out passes time the profile's calibration models
@@ -15,16 +20,20 @@
  * the profile than before it does not read as 20% error, in the predictor or the floor.
  * The load average at the start and end is printed with the figures.
  *
+ * --dump writes every timing it fitted and judged on (per runtime: the kernel model's training
+ * models and their figures, the held-out models and both passes), to try other model forms on
+ * the same measurements without timing again.
+ *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
 import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
-import { fitNonNegative, KERNEL_OPS, kernelsOf, predictBlockSum, predictLatency } from '../src/models/latency/index.ts';
+import { fitKernelModel, fitNonNegative, KERNEL_OPS, kernelsOf, kindSums, predictBlockSum, predictKernelMs, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
+import { pinMainThread } from '../src/deploy/predict/pin.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,15 +45,15 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    dump: { type: 'string' },
     pin: { type: 'string' },
+    realtime: { type: 'boolean', default: false },
+    'over-rounds': { type: 'string' },
+    'kernel-models': { type: 'string', default: '96' },
   },
 });
-// --pin CPU: run again under `taskset -c CPU` (Linux), so the one timing thread stays on one core.
-if (values.pin !== undefined && process.env['DISTILLERY_PINNED'] !== values.pin) {
-  const r = spawnSync('taskset', ['-c', values.pin, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, DISTILLERY_PINNED: values.pin } });
-  if (r.error) throw new Error(`--pin needs taskset (util-linux): ${r.error.message}`);
-  process.exit(r.status ?? 1);
-}
+const pin = values.pin !== undefined ? pinMainThread({ cpu: Number(values.pin), realtime: values.realtime }) : undefined;
+if (values.realtime && !pin) throw new Error('--realtime needs --pin CPU (a real-time thread free to roam every core would starve them all)');
 const count = Number(values.models);
 const poolSize = Number(values.pool);
 const threads = Number(values.threads);
@@ -54,6 +63,9 @@ const runtimes: RuntimeName[] = values.runtime === 'both' ? ['onnx', 'tfjs-wasm'
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(s);
 };
+const pinning = pin ? `main thread ${pin.pinned ? `on core ${values.pin}` : 'not pinned'}${values.realtime ? (pin.realtime ? ', round-robin real-time' : ', not real-time') : ''}` : 'not pinned';
+say(`timing: ${pinning}\n`);
+for (const n of pin?.notes ?? []) say(`note: ${n}\n`);
 
 const key = (s: ResolvedModelSpec): string => JSON.stringify(s);
 /** Half MobileNet-style, half MLP, interleaved; `avoid` keeps held-out and pool apart. */
@@ -74,24 +86,30 @@ function errors(pred: readonly number[], meas: readonly number[]): ErrorSummary 
 const f = (s: ErrorSummary): string => `within ±10% ${(100 * s.within10).toFixed(0)}%, ±5% ${(100 * s.within5).toFixed(0)}%; |error| median ${s.medianAbsPct.toFixed(1)}%, p90 ${s.p90AbsPct.toFixed(1)}%`;
 
 const result: Record<string, unknown> = {};
+const dump: Record<string, unknown> = {};
 for (const runtime of runtimes) {
   const pool = mixed(poolSize, 22).map((m) => m.spec);
   const held = mixed(count, 11, new Set(pool.map(key)));
   const heldSpecs = held.map((m) => m.spec);
   const t0 = Date.now();
-  const opts = { runtime, threads, iterations, rounds };
+  const raw = values['over-rounds'];
+  if (raw !== undefined && raw !== 'min' && raw !== 'median') throw new Error(`--over-rounds: min or median, not '${raw}'`);
+  const over = raw as 'min' | 'median' | undefined;
+  const opts = { runtime, threads, iterations, rounds, ...(over ? { overRounds: over } : {}) } as const;
   const load0 = loadavg()[0]!;
   const calib = pool.slice(0, 24);
   // the calibration models time along with the held-out ones: the anchors that put this pass
   // on the profile's scale once the profile has measured them
   const before = await measureModels(heldSpecs, { ...opts, anchors: { specs: calib } });
   let train: { specs: readonly ResolvedModelSpec[]; ms: readonly number[] } = { specs: [], ms: [] };
-  // The block-sum baseline needs the held-out models' blocks in its table (as `bench --predict`
-  // has them when the table was profiled on the space); the kernel model never sees them.
-  const table = await profileDevice([...pool.slice(0, 24), ...heldSpecs], {
+  // The table holds the blocks of the pool and of the held-out models (as `bench --predict`
+  // has them when the table was profiled on the space): the block-sum baseline predicts from
+  // them, and the kernel model reads each block kind's summed latency as a feature. The
+  // kernel model is fitted on whole models of the pool only.
+  const table = await profileDevice([...pool, ...heldSpecs], {
     ...opts,
     calibration: calib,
-    kernelModels: Math.min(96, pool.length),
+    kernelModels: Math.min(Number(values['kernel-models']), pool.length),
     kernelPool: pool,
     onKernelData: (specs, ms) => (train = { specs, ms }),
   });
@@ -104,6 +122,8 @@ for (const runtime of runtimes) {
   const load1 = loadavg()[0]!;
   const seconds = (Date.now() - t0) / 1000;
   if (values.out) writeJsonAtomic(`${values.out}-${runtime}.json`, table);
+  dump[runtime] = { train, held: { specs: heldSpecs, spaces: held.map((m) => m.space), before: beforeMs, after: after.ms } };
+  if (values.dump) writeJsonAtomic(values.dump, dump);
   const meas = after.ms;
   const kernel = heldSpecs.map((s) => predictLatency(s, table).ms);
   const blockSum = heldSpecs.map((s) => predictBlockSum(s, table));
@@ -111,6 +131,18 @@ for (const runtime of runtimes) {
   const [a, b] = fitNonNegative(train.specs.map((s) => [1, macsOf(s)]), train.ms);
   const macs = heldSpecs.map((s) => a! + b! * macsOf(s));
   const summary = errors(kernel, meas);
+  // The same timings fitted with and without the block features, judged on the held-out models
+  // and leave-one-out on the training models (one pass, so no drift between fit and judgement).
+  const sums = (s: ResolvedModelSpec): Record<string, number> => kindSums(s, table);
+  const forms = { kernels: undefined, 'kernels+blocks': sums };
+  const ablation = Object.fromEntries(Object.entries(forms).map(([name, bs]) => {
+    const km = fitKernelModel(train.specs, train.ms, runtime, bs);
+    const loo = train.specs.map((s, i) => {
+      const k = fitKernelModel(train.specs.filter((_, j) => j !== i), train.ms.filter((_, j) => j !== i), runtime, bs);
+      return predictKernelMs(s, k, bs?.(s));
+    });
+    return [name, { heldOut: errors(heldSpecs.map((s) => predictKernelMs(s, km, bs?.(s))), meas), leaveOneOut: errors(loo, train.ms) }];
+  }));
   const noise = errors(beforeMs, meas);
   const bySpace = Object.fromEntries(['mobile', 'mlp'].map((sp) => {
     const idx = held.map((m, i) => (m.space === sp ? i : -1)).filter((i) => i >= 0);
@@ -122,6 +154,7 @@ for (const runtime of runtimes) {
   say(`noise floor (measured twice): ${f(noise)}\n`);
   say(`baseline MACs-proportional:   ${f(errors(macs, meas))}\n`);
   say(`baseline block-sum table:     ${f(errors(blockSum, meas))}\n`);
+  for (const [name, v] of Object.entries(ablation)) say(`  fitted on ${name}: held-out ${f(v.heldOut)}; leave-one-out on the training models ${f(v.leaveOneOut)}\n`);
   for (const [sp, v] of Object.entries(bySpace)) say(`  ${sp}: predictor ${f(v.predictor)}; noise ${f(v.noise)}\n`);
   say(`rounds' spread per model (max-min over median, before drift is divided out): median ${spread[spread.length >> 1]!.toFixed(1)}%\n`);
   say(`machine: load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end; held-out passes scaled by ${beforeScale.toFixed(3)} (before) and ${after.scale.toFixed(3)} (after) to the profile's speed\n`);
@@ -151,6 +184,8 @@ for (const runtime of runtimes) {
     noiseMedianError: noise.medianAbsPct,
     noiseP90Error: noise.p90AbsPct,
     baselines: { macs: errors(macs, meas), blockSum: errors(blockSum, meas) },
+    ablation,
+    kernelCosts: Object.fromEntries(table.kernels!.features.map((n, i) => [n, table.kernels!.coef[i]!] as const).filter(([, c]) => c > 0)),
     spaces: bySpace,
     trainModels: train.specs.length,
     seconds,
@@ -159,4 +194,4 @@ for (const runtime of runtimes) {
     anchorScales: [beforeScale, after.scale],
   };
 }
-if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, rounds, runtimes: result })}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify({ event: 'done', threads, iterations, rounds, pin: pin ? { cpu: Number(values.pin), pinned: pin.pinned, realtime: pin.realtime, notes: pin.notes } : null, runtimes: result })}\n`);

@@ -118,7 +118,7 @@ test('predictedLatencyMs: a latency table applied to the spec, checked before tr
   // A table whose only knowledge is a per-block line in MACs (1 µs per 1,000 MACs): the
   // prediction of the u-unit MLP is then (784u + 10u) MACs of its two dense blocks.
   const table: LatencyTable = {
-    version: 1, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 2, cpuModel: 'test', platform: 'linux' }, createdAt: '',
+    version: 2, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 2, cpuModel: 'test', platform: 'linux' }, createdAt: '',
     entries: {}, fits: { '*': { coef: [0, 1e-6, 0, 0], n: 1 } }, emptyMs: {}, emptyFit: [0, 0], scale: 1, kindScales: {}, overheadMs: 0,
   };
   const ev = await createModelEvaluator({

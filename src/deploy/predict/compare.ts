@@ -58,7 +58,7 @@ export function summarizeErrors(rows: readonly Pick<PredictionRow, 'errorPct'>[]
 
 /**
  * Predicts each model's batch-1 latency from the table and measures it on the table's runtime
- * and thread count (see `measureModels`: interleaved rounds, drift divided out, on the
+ * and thread count (see `measureModels`: interleaved rounds, each model's fastest, on the
  * table's scale through its anchors), twice, one full pass after the other: the error is
  * against the second pass, and `noise` is the first pass against the second, the floor under
  * any predictor's error on this machine now.

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../engine/index.ts';
-import { buildResolved, costOfResolved, type ResolvedModelSpec } from '../../models/index.ts';
+import { buildResolved, costOfResolved, resolveSpec, type ResolvedModelSpec } from '../../models/index.ts';
 import { openOnnx } from '../../runtime/index.ts';
 import { decodeOnnx, exportOnnx } from '../../onnx/index.ts';
 import { fitKernelModel, fitNonNegative, kernelFeatureNames, kernelFeatures, kernelsOf, predictKernelMs, whereWorst } from '../../models/latency/index.ts';
 import { randomMlpSpecs, randomSpecs } from './sources.ts';
+import { asLoaded } from './profile.ts';
 import { summarizeErrors } from './compare.ts';
 import { Rng } from '../../core/rng.ts';
 
@@ -34,13 +35,16 @@ test('the kernels we predict from are the ones each runtime reports it runs (onn
       // the heavy kernels line up one to one: conv/dwconv ↔ Conv/FusedConv, matmul ↔ Gemm/FusedGemm
       assert.equal(ours.filter((k) => k.op === 'conv' || k.op === 'dwconv').length, ort.filter((o) => /Conv$/.test(o)).length - ours.filter((k) => k.op === 'bn').length + ort.filter((o) => o === 'BatchNormalization').length, what);
       assert.equal(ours.filter((k) => k.op === 'matmul').length, ort.filter((o) => /Gemm$/.test(o)).length, what);
+      // TF.js: the model as loaded from its saved files, as bench and profile-device run it
+      const loaded = await asLoaded(m);
       const x = tf.zeros([1, ...spec.input]);
       const prof = await tf.profile(() => {
-        const y = m.predict(x) as tf.Tensor;
+        const y = loaded.predict(x) as tf.Tensor;
         y.dataSync();
         y.dispose();
       });
       x.dispose();
+      loaded.dispose();
       const tfk = prof.kernels.map((k) => k.name).filter((k) => !TFJS_NOOP.has(k) && !k.endsWith('__op'));
       const tfours = kernelsOf(spec, 'tfjs-wasm').filter((k) => k.op !== 'reshape');
       assert.equal(tfours.length, tfk.length, `tfjs, ${what}: ours ${tfours.map((k) => k.op).join(',')} vs ${tfk.join(',')}`);
@@ -67,6 +71,38 @@ test('fusions: BN folded and relu fused on onnx; on TF.js BN and hswish are kern
     const ours = kernelsOf(s, 'onnx').reduce((a, k) => a + k.macs, 0);
     assert.ok(Math.abs(ours - macs) <= 0.02 * macs, `${ours} vs ${macs}`);
   }
+});
+
+test('fused activations and what follows them: marked per runtime, and counted apart in the features', () => {
+  const spec = resolveSpec({ input: [8, 8, 1], blocks: [
+    { type: 'conv2d', filters: 4, kernel: 3, activation: 'relu' },
+    { type: 'batchnorm' },
+    { type: 'maxpool' },
+    { type: 'conv2d', filters: 4, kernel: 3, activation: 'swish' },
+    { type: 'maxpool' },
+    { type: 'flatten' },
+  ] }, { numClasses: 10 });
+  const onnx = kernelsOf(spec, 'onnx');
+  // relu runs inside the conv; the BN after it cannot fold and reads an activation's output;
+  // swish is a QuickGelu of its own (an exponential), and the pool after it reads its output
+  assert.deepEqual(onnx.map((k) => `${k.op}${k.fused ? `+${k.fused}` : ''}${k.heavy ? '!' : ''}${k.afterAct ? '^' : ''}`), ['conv+relu', 'bn^', 'pool', 'conv', 'act!', 'pool^', 'reshape', 'matmul']);
+  const tfjs = kernelsOf(spec, 'tfjs-wasm');
+  // TF.js: relu inside FusedConv2D too; swish is Multiply, Sigmoid, Multiply
+  assert.deepEqual(tfjs.map((k) => `${k.op}${k.fused ? `+${k.fused}` : ''}${k.heavy ? '!' : ''}${k.afterAct ? '^' : ''}`), ['conv+relu', 'bn^', 'pool', 'conv', 'act', 'act!', 'act', 'pool^', 'reshape', 'matmul']);
+  const names = kernelFeatureNames();
+  const f = Object.fromEntries(kernelFeatures(spec, 'onnx').map((v, i) => [names[i]!, v]));
+  assert.equal(f['fused.elems'], 8 * 8 * 4, 'the relu conv\'s output');
+  assert.equal(f['fused.heavyElems'], 0);
+  assert.equal(f['bn.count'], 0);
+  assert.equal(f['bn.afterAct.count'], 1);
+  assert.equal(f['pool.count'], 1);
+  assert.equal(f['pool.afterAct.count'], 1);
+  assert.equal(f['act.count'], 0);
+  assert.equal(f['act.heavy.count'], 1);
+  // an MLP's sigmoid dense: fused into the Gemm on onnx (an exponential inside it)
+  const mlp = resolveSpec({ input: [16], blocks: [{ type: 'flatten' }, { type: 'dense', units: 32, activation: 'sigmoid' }, { type: 'dense', units: 10 }] }, { numClasses: 10 });
+  const g = Object.fromEntries(kernelFeatures(mlp, 'onnx').map((v, i) => [names[i]!, v]));
+  assert.equal(g['fused.heavyElems'], 32);
 });
 
 test('fitNonNegative recovers a non-negative linear cost exactly and never returns a negative one', () => {

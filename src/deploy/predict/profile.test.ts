@@ -3,14 +3,30 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { writeJsonAtomic } from '../../core/fs.ts';
+import { initEngine } from '../../engine/index.ts';
 import { comparePredictions, summarizeErrors } from './compare.ts';
-import { measureLatency, profileDevice } from './profile.ts';
+import { measureLatency, profileDevice, specRunner } from './profile.ts';
 import { randomMlpSpecs, randomSpecs, readSpecSource } from './sources.ts';
-import { costOfResolved } from '../../models/index.ts';
+import { costOfResolved, resolveSpec, type ModelSpec } from '../../models/index.ts';
 import { blockInstances, fitKernelModel, fitNonNegative, predictKernelMs, predictLatency, readLatencyTable } from '../../models/latency/index.ts';
 
 const quick = { threads: 1, warmup: 1, iterations: 5, rounds: 2 };
+
+test('specRunner times a model as loaded from its files, as bench does: relu6 runs as Relu then Minimum', async () => {
+  await initEngine({ backend: 'wasm', threads: 1 });
+  // built in memory, the relu6 layers run one Relu6 kernel; the saved model loads stock relu6
+  const spec: ModelSpec = { input: [8, 8, 1], blocks: [{ type: 'sepconv', filters: 4, kernel: 3, stride: 1, activation: 'relu6' }, { type: 'activation', fn: 'relu6' }, { type: 'flatten' }] };
+  const { runner, release } = await specRunner(resolveSpec(spec, { numClasses: 3 }), 'tfjs-wasm', 1);
+  const run = await runner.prepare(1);
+  const kernels = (await tf.profile(() => void run.run())).kernels.map((k) => k.name);
+  await run.dispose();
+  await release();
+  assert.ok(!kernels.includes('Relu6'), kernels.join(','));
+  // the sepconv's depthwise and pointwise convs (BN after each) and the activation block
+  assert.equal(kernels.filter((k) => k === 'Minimum').length, 3, kernels.join(','));
+});
 
 test('profile-device on onnx: every block of the specs gets an entry, and the table predicts them', async () => {
   const specs = randomSpecs(2, 5);
@@ -33,6 +49,23 @@ test('profile-device on onnx: every block of the specs gets an entry, and the ta
   const { rows, summary } = await comparePredictions(specs.map((spec, i) => ({ name: `m${i}`, spec })), back, { warmup: 1, iterations: 5 });
   assert.equal(summary.n, 2);
   assert.deepEqual(rows.map((r) => r.name), ['m0', 'm1']);
+});
+
+test('profile-device ends with one interleaved pass over every model the kernel model is fitted on, and fits on that', async () => {
+  const specs = randomMlpSpecs(12, 41);
+  let seen: { specs: readonly unknown[]; ms: readonly number[] } = { specs: [], ms: [] };
+  const said: string[] = [];
+  const reporter = (e: { event: string; message?: string }): void => void said.push(e.message ?? '');
+  const table = await profileDevice(specs, { ...quick, runtime: 'onnx', calibration: specs.slice(0, 2), kernelModels: 8, finalPass: 2, reporter, onKernelData: (s, ms) => (seen = { specs: s, ms }) });
+  assert.ok(said.some((m) => /kernel model fitted on \d+ models \(final pass of 2 rounds\)/.test(m)), said.join('\n'));
+  // the calibration models lead the final pass, and their figures there become the anchors' reference
+  assert.equal(seen.specs.length, table.kernels!.n);
+  assert.deepEqual(seen.specs.slice(0, 2), specs.slice(0, 2));
+  assert.deepEqual(table.anchors!.ms, seen.ms.slice(0, 2));
+  assert.ok(seen.ms.every((v) => v > 0 && Number.isFinite(v)));
+  // the block kinds' table latencies are features of the kernel model by default, and it predicts with them
+  assert.ok(table.kernels!.blockKinds?.includes('dense'), JSON.stringify(table.kernels!.blockKinds));
+  for (const s of specs) assert.ok(predictLatency(s, table).ms > 0);
 });
 
 /**

@@ -10,7 +10,7 @@
  */
 export { blockInstances, blockKey, features } from './blocks.ts';
 export type { BlockInstance } from './blocks.ts';
-export { emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, predictBlockSum, predictLatency, readLatencyTable, ridge } from './table.ts';
+export { LATENCY_TABLE_VERSION, emptyOf, fitEmpty, fitKinds, fitKindScales, fitOverhead, kindSums, predictBlockSum, predictLatency, readLatencyTable, ridge } from './table.ts';
 export type { KindFit, LatencyTable, Prediction, TableEntry } from './table.ts';
 export { KERNEL_OPS, kernelFeatureNames, kernelFeatures, kernelsOf } from './kernels.ts';
 export type { Kernel, KernelOp, KernelRuntime } from './kernels.ts';

@@ -10,7 +10,15 @@ import { ridge } from './linalg.ts';
  */
 export interface KernelModel {
   runtime: KernelRuntime;
+  /** {@link kernelFeatureNames}, then `block.<kind>` per entry of `blockKinds`. */
   features: string[];
+  /**
+   * Block kinds whose summed lone latency in the table (`kindSums`) is a feature too: what a
+   * block costs alone, measured on the device, carries what a per-kernel line cannot (a conv's
+   * efficiency at its channel counts and spatial size, the runtime's layout changes), while the
+   * kernel features carry what fusion changes inside a model. Absent: kernel features only.
+   */
+  blockKinds?: string[];
   coef: number[];
   /** Models it was fitted on. */
   n: number;
@@ -57,22 +65,32 @@ export function fitNonNegative(x: readonly (readonly number[])[], y: readonly nu
  * const km = fitKernelModel(specs, measuredMs, 'onnx');
  * predictKernelMs(spec, km); // 0.213
  */
-export function fitKernelModel(specs: readonly ResolvedModelSpec[], measured: readonly number[], runtime: KernelRuntime): KernelModel {
-  const x = specs.map((s) => kernelFeatures(s, runtime));
+export function fitKernelModel(specs: readonly ResolvedModelSpec[], measured: readonly number[], runtime: KernelRuntime, blockSums?: (spec: ResolvedModelSpec) => Record<string, number>): KernelModel {
+  const sums = blockSums ? specs.map(blockSums) : undefined;
+  const blockKinds = sums ? [...new Set(sums.flatMap((s) => Object.keys(s)))].sort() : undefined;
+  const x = specs.map((s, i) => featuresOf(s, runtime, blockKinds, sums?.[i]));
   const coef = fitNonNegative(x, measured);
   const err = x.map((r, i) => Math.abs(dot(coef, r) / measured[i]! - 1) * 100).sort((a, b) => a - b);
   const at = (q: number): number => err[Math.min(err.length - 1, Math.max(0, Math.ceil(q * err.length) - 1))] ?? NaN;
-  return { runtime, features: kernelFeatureNames(), coef, n: specs.length, fitMedianAbsPct: at(0.5), fitP90AbsPct: at(0.9) };
+  const features = [...kernelFeatureNames(), ...(blockKinds ?? []).map((k) => `block.${k}`)];
+  return { runtime, features, ...(blockKinds ? { blockKinds } : {}), coef, n: specs.length, fitMedianAbsPct: at(0.5), fitP90AbsPct: at(0.9) };
+}
+
+function featuresOf(spec: ResolvedModelSpec, runtime: KernelRuntime, blockKinds: readonly string[] | undefined, sums: Record<string, number> | undefined): number[] {
+  const f = kernelFeatures(spec, runtime);
+  return blockKinds ? [...f, ...blockKinds.map((k) => sums?.[k] ?? 0)] : f;
 }
 
 /**
- * A model's predicted latency (ms) from a kernel model.
+ * A model's predicted latency (ms) from a kernel model; one with block features needs the
+ * model's summed block latencies per kind from the same table (`kindSums(spec, table)`).
  *
  * @example
- * predictKernelMs(spec, table.kernels!); // 0.213
+ * predictKernelMs(spec, table.kernels!, kindSums(spec, table)); // 0.213
  */
-export function predictKernelMs(spec: ResolvedModelSpec, km: KernelModel): number {
-  return dot(km.coef, kernelFeatures(spec, km.runtime));
+export function predictKernelMs(spec: ResolvedModelSpec, km: KernelModel, blockSums?: Record<string, number>): number {
+  if (km.blockKinds && !blockSums) throw new Error('predictKernelMs: this kernel model has block features; pass the model\'s kindSums from its table');
+  return dot(km.coef, featuresOf(spec, km.runtime, km.blockKinds, blockSums));
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

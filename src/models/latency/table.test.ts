@@ -13,7 +13,7 @@ const inst = blockInstances(spec);
 
 function table(entries: Record<string, TableEntry>, extra: Partial<LatencyTable> = {}): LatencyTable {
   return {
-    version: 1, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
+    version: 2, runtime: 'onnx', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
     entries, emptyMs: {}, emptyFit: [0.5, 0.01], fits: fitKinds(entries), scale: 2, kindScales: {}, overheadMs: 0.25, ...extra,
   };
 }
@@ -71,6 +71,13 @@ test('readLatencyTable: round trip, and a clear error for a file that is not a t
   // a kernel model from another feature set is refused, not silently misread
   writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: ['fixed', 'input'], coef: [1, 2], n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
   assert.throws(() => readLatencyTable(join(dir, 'old.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /kernel model/.test(e.message));
+  // a kernel model fitted without the fusion features (fused activations, BN/pool after one) is refused too
+  const before = kernelFeatureNames().filter((n) => !/fused|heavy|afterAct/.test(n));
+  writeFileSync(join(dir, 'nofused.json'), JSON.stringify({ ...t, kernels: { runtime: 'onnx', features: before, coef: before.map(() => 0), n: 9, fitMedianAbsPct: 1, fitP90AbsPct: 2 } }));
+  assert.throws(() => readLatencyTable(join(dir, 'nofused.json')), (e: Error & { code?: string }) => e.code === 'PREDICT_TABLE' && /fused\.elems/.test(e.message));
+  // a version 1 table timed models as built in memory, not as loaded: refused, saying to profile again
+  writeFileSync(join(dir, 'v1.json'), JSON.stringify({ ...t, version: 1 }));
+  assert.throws(() => readLatencyTable(join(dir, 'v1.json')), (e: Error & { code?: string; hint?: string }) => e.code === 'PREDICT_TABLE' && /version 1/.test(e.message) && /profile-device/.test(e.hint ?? ''));
 });
 
 test('with a kernel model in the table, predictLatency predicts from the fused kernels; the block sum stays the baseline', () => {
@@ -85,4 +92,20 @@ test('with a kernel model in the table, predictLatency predicts from the fused k
   assert.ok(Math.abs(p.ms - (0.01 + 0.002 + 2304e-6)) < 1e-12, String(p.ms));
   assert.equal(p.blocks.length, 4);
   assert.ok(Math.abs(predictBlockSum(spec, t) - (2 * 10 + 0.6 + 0.25)) < 1e-12);
+});
+
+test('a kernel model with block features adds each kind\'s summed table latency, and a table must name them', () => {
+  const entries: Record<string, TableEntry> = {};
+  inst.forEach((b, i) => (entries[b.key] = { type: b.block.type, ms: i + 1, macs: b.macs, elems: 0, params: 0 }));
+  const names = [...kernelFeatureNames(), 'block.conv2d', 'block.maxpool'];
+  // 0.01 ms per inference; half the conv2d block's lone 1 ms, a quarter of the maxpool's 2 ms
+  const coef = names.map((n) => ({ fixed: 0.01, 'block.conv2d': 0.5, 'block.maxpool': 0.25 } as Record<string, number>)[n] ?? 0);
+  const t = table(entries, { kernels: { runtime: 'onnx', features: names, blockKinds: ['conv2d', 'maxpool'], coef, n: 10, fitMedianAbsPct: 0, fitP90AbsPct: 0 } });
+  assert.ok(Math.abs(predictLatency(spec, t).ms - (0.01 + 0.5 + 0.5)) < 1e-12, String(predictLatency(spec, t).ms));
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-table-'));
+  writeFileSync(join(dir, 't.json'), JSON.stringify(t));
+  assert.deepEqual(readLatencyTable(join(dir, 't.json')).kernels?.blockKinds, ['conv2d', 'maxpool']);
+  // features that do not match its block kinds: refused
+  writeFileSync(join(dir, 'odd.json'), JSON.stringify({ ...t, kernels: { ...t.kernels, blockKinds: ['conv2d'] } }));
+  assert.throws(() => readLatencyTable(join(dir, 'odd.json')), { code: 'PREDICT_TABLE' });
 });

@@ -25,9 +25,15 @@ export interface KindFit {
   n: number;
 }
 
+/**
+ * The table format written now. 2: timings of models as loaded from their saved files (version
+ * 1 timed them as built in memory, which on TF.js runs other kernels than `bench` times).
+ */
+export const LATENCY_TABLE_VERSION = 2;
+
 /** A device's latency lookup table, as `profile-device` writes it (JSON). */
 export interface LatencyTable {
-  version: 1;
+  version: typeof LATENCY_TABLE_VERSION;
   runtime: string;
   threads: number;
   batch: 1;
@@ -90,7 +96,7 @@ export function predictLatency(spec: ModelSpec | ResolvedModelSpec, table: Laten
     return e ? { key: b.key, ms: e.ms, source: 'table' as const } : { key: b.key, ms: fitted(b, table), source: 'fit' as const };
   });
   const missing = blocks.filter((b) => b.source === 'fit').length;
-  if (table.kernels) return { ms: Math.max(1e-6, predictKernelMs(resolved, table.kernels)), blocks, missing };
+  if (table.kernels) return { ms: Math.max(1e-6, predictKernelMs(resolved, table.kernels, table.kernels.blockKinds ? kindSums(resolved, table) : undefined)), blocks, missing };
   return { ms: predictBlockSum(resolved, table), blocks, missing };
 }
 
@@ -248,10 +254,14 @@ export function readLatencyTable(path: string): LatencyTable {
   } catch (e) {
     throw new DistilleryError('PREDICT_TABLE', `${path}: cannot read a latency table (${(e as Error).message.split('\n')[0]})`, 'write one with `distillery profile-device --runtime R --space SPACE --out table.json`', path);
   }
-  if (t?.version !== 1 || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
-    throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version 1 with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
+  if ((t as { version?: unknown } | undefined)?.version === 1) {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: a version 1 latency table, whose timings are of models as built in memory (on TF.js they run other kernels than the same model loaded from its files, as bench runs it)`, 'profile the device again with this version of `distillery profile-device`', path);
   }
-  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(kernelFeatureNames()))) {
+  if (t?.version !== LATENCY_TABLE_VERSION || typeof t.entries !== 'object' || !Array.isArray(t.emptyFit) || typeof t.scale !== 'number' || typeof t.kindScales !== 'object' || typeof t.overheadMs !== 'number') {
+    throw new DistilleryError('PREDICT_TABLE', `${path}: not a distillery latency table (version ${LATENCY_TABLE_VERSION} with entries, emptyFit, scale, kindScales, overheadMs)`, 'write one with `distillery profile-device`', path);
+  }
+  const expected = [...kernelFeatureNames(), ...(t.kernels?.blockKinds ?? []).map((k) => `block.${k}`)];
+  if (t.kernels !== undefined && (!Array.isArray(t.kernels.coef) || JSON.stringify(t.kernels.features) !== JSON.stringify(expected))) {
     throw new DistilleryError('PREDICT_TABLE', `${path}: its kernel model has features [${String(t.kernels.features)}], this version predicts from [${kernelFeatureNames().join(', ')}]`, 'profile the device again with this version of `distillery profile-device`', path);
   }
   return t;
