@@ -18,7 +18,7 @@ const none: Dataset = { x: new Float32Array(0), y: new Int32Array(0), shape: SHA
 
 /** No entries: every block is priced by one line, 0.01 ms + 1e-6 ms per MAC, so the dense head adds 0.01012 ms. */
 const table: LatencyTable = {
-  version: 1, runtime: 'tfjs-wasm', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
+  version: 2, runtime: 'tfjs-wasm', threads: 1, batch: 1, device: { cpus: 1, cpuModel: 'test', platform: 'test' }, createdAt: '',
   entries: {}, emptyMs: {}, emptyFit: [0, 0], fits: { '*': { coef: [0.01, 1e-6, 0, 0], n: 1 } }, scale: 1, kindScales: {}, overheadMs: 0,
 };
 
