@@ -108,7 +108,7 @@ export const benchCommands: CommandSpec[] = [
       { flags: '--threads <n>', description: 'runtime threads (default 1)' },
       { flags: '--samples <n>', description: 'models drawn from the space; their blocks are profiled, and up to 96 of them timed whole to fit the kernel model (default 200)' },
       { flags: '--warmup <n>', description: 'untimed runs per block (default 10)' },
-      { flags: '--iterations <n>', description: 'timed runs per block; the median is kept (default 100)' },
+      { flags: '--iterations <n>', description: 'timed runs per block or model in each of 3 interleaved rounds; a figure is the fastest run of its fastest round (default 100)' },
     ],
     async run(_args, opts, flags) {
       const runtime = runtimeName(requiredString('runtime', opts['runtime'], 'onnx'));
