@@ -20,18 +20,23 @@
  * the profile than before it does not read as 20% error, in the predictor or the floor.
  * The load average at the start and end is printed with the figures.
  *
+ * Beside the predictor, the same training timings are fitted without the block features and,
+ * on onnx, with an emulation of onnxruntime's NCHWc layout changes added (`ortLayout`, an
+ * experiment), each judged on the held-out models and leave-one-out on the training models.
+ *
  * --dump writes every timing it fitted and judged on (per runtime: the kernel model's training
  * models and their figures, the held-out models and both passes), to try other model forms on
  * the same measurements without timing again.
  *
  * With --json the last line is {"event":"done","runtimes":{"onnx":{"within10",…,"noiseWithin10",…},…}}.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../src/core/fs.ts';
 import { costOfResolved, type ResolvedModelSpec } from '../src/models/index.ts';
 import { anchorScale, measureModels, profileDevice, randomMlpSpecs, randomSpecs, summarizeErrors, type ErrorSummary } from '../src/deploy/predict/index.ts';
-import { fitKernelModel, fitNonNegative, KERNEL_OPS, kernelsOf, kindSums, predictBlockSum, predictKernelMs, predictLatency } from '../src/models/latency/index.ts';
+import { blockInstances, fitKernelModel, fitNonNegative, KERNEL_OPS, kernelsOf, kindSums, predictBlockSum, predictKernelMs, predictLatency } from '../src/models/latency/index.ts';
 import { runtimeName, type RuntimeName } from '../src/deploy/bench/index.ts';
 import { pinMainThread } from '../src/deploy/predict/pin.ts';
 
@@ -78,6 +83,47 @@ function mixed(n: number, seed: number, avoid = new Set<string>()): { spec: Reso
     if (out.length < n && i < b.length) out.push({ spec: b[i]!, space: 'mlp' });
   }
   return out;
+}
+
+/** onnxruntime's NCHWc block on this CPU: 16 channels with AVX-512, else 8 (see bench/ort-layout.ts). */
+const nchwcBlock = (() => {
+  try {
+    return /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) ? 16 : 8;
+  } catch {
+    return 8;
+  }
+})();
+
+/**
+ * An experiment, not the predictor: onnxruntime's layout changes as bench/ort-layout.ts shows
+ * them, emulated per block (every conv runs blocked; a conv with fewer input channels than the
+ * block, a pool whose channels are not a multiple of it, Flatten and Gemm read plain NCHW, a
+ * ReorderOutput before each; a standalone BN is a blocked depthwise conv on a blocked tensor,
+ * a BatchNormalization on a plain one). Returned as extra features for an ablation line.
+ */
+function ortLayout(spec: ResolvedModelSpec): Record<string, number> {
+  const f = { 'layout.reorders': 0, 'layout.reorderElems': 0, 'layout.bnBlocked': 0, 'layout.bnBlockedElems': 0, 'layout.bnPlain': 0, 'layout.bnPlainElems': 0, 'layout.plainPools': 0, 'layout.paddedElems': 0 };
+  let blocked = false;
+  for (const b of blockInstances(spec)) {
+    const inE = b.inShape.reduce((x, y) => x * y, 1);
+    const toPlain = (): void => {
+      if (blocked) [f['layout.reorders'], f['layout.reorderElems'], blocked] = [f['layout.reorders'] + 1, f['layout.reorderElems'] + inE, false];
+    };
+    const t = b.block.type;
+    if (t === 'conv2d' || t === 'sepconv' || t === 'mbconv') {
+      if (b.inShape[2]! < nchwcBlock) toPlain();
+      blocked = true;
+      const [h, w, c] = b.outShape as [number, number, number];
+      f['layout.paddedElems'] += ((nchwcBlock - (c % nchwcBlock)) % nchwcBlock) * h * w;
+    } else if (t === 'batchnorm' && b.inShape.length === 3) {
+      if (blocked) [f['layout.bnBlocked'], f['layout.bnBlockedElems']] = [f['layout.bnBlocked'] + 1, f['layout.bnBlockedElems'] + inE];
+      else [f['layout.bnPlain'], f['layout.bnPlainElems']] = [f['layout.bnPlain'] + 1, f['layout.bnPlainElems'] + inE];
+    } else if (t === 'maxpool' || t === 'avgpool' || t === 'globalavgpool') {
+      if (b.inShape[2]! % nchwcBlock !== 0) toPlain();
+      if (!blocked) f['layout.plainPools'] += 1;
+    } else if (t === 'flatten' || t === 'dense') toPlain();
+  }
+  return f;
 }
 
 function errors(pred: readonly number[], meas: readonly number[]): ErrorSummary {
@@ -134,7 +180,7 @@ for (const runtime of runtimes) {
   // The same timings fitted with and without the block features, judged on the held-out models
   // and leave-one-out on the training models (one pass, so no drift between fit and judgement).
   const sums = (s: ResolvedModelSpec): Record<string, number> => kindSums(s, table);
-  const forms = { kernels: undefined, 'kernels+blocks': sums };
+  const forms = { kernels: undefined, 'kernels+blocks': sums, ...(runtime === 'onnx' ? { 'kernels+blocks+layout': (s: ResolvedModelSpec) => ({ ...sums(s), ...ortLayout(s) }) } : {}) };
   const ablation = Object.fromEntries(Object.entries(forms).map(([name, bs]) => {
     const km = fitKernelModel(train.specs, train.ms, runtime, bs);
     const loo = train.specs.map((s, i) => {
