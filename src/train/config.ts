@@ -69,6 +69,8 @@ export const trainConfigSchema = z
     earlyStopping: earlyStoppingConfigSchema.optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),
     evalBatchSize: z.number().int().min(1).default(1000),
+    /** Momentum of the BatchNormalization layers' moving averages (Keras' convention; PyTorch's momentum=0.1 is 0.9). Unset: 0.99. */
+    batchNormMomentum: z.number().gt(0).lt(1).optional(),
   })
   .strict();
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { DistilleryEvent } from '../core/events.ts';
-import { fit } from './trainer.ts';
+import { fit, setBatchNormMomentum } from './trainer.ts';
 import type { FitOptions } from './trainer.ts';
 import { evaluate } from './metrics.ts';
 import { readWeights } from './weights.ts';
@@ -165,4 +165,32 @@ test('max-norm constraints hold after training', async () => {
   const norms = tf.tidy(() => tf.sqrt(tf.sum(tf.square(kernel), 0)).dataSync());
   assert.ok(Math.max(...norms) <= 0.5 + 1e-5, `max column norm ${Math.max(...norms)}`);
   model.dispose();
+});
+
+test('batchNormMomentum sets how far one step moves the moving mean; unset, the layer keeps 0.99', async () => {
+  // one full-batch step: the moving mean moves from 0 by (1 - momentum) of the batch mean of the
+  // BN's input, which the step's forward pass computes with the weights from before the update
+  const small = mnistSubset('train', 0, 64);
+  const movingAfterOneStep = async (momentum: number | undefined): Promise<{ moving: Float32Array; batchMean: Float32Array }> => {
+    const model = tinyMlp(5, { batchNorm: true });
+    const hidden = tf.tidy(() => tf.relu(tf.add(tf.matMul(tf.tensor2d(small.x, [64, 784]), model.layers[0]!.getWeights()[0] as tf.Tensor2D), model.layers[0]!.getWeights()[1]!)));
+    const batchMean = tf.tidy(() => tf.mean(hidden, 0).dataSync() as Float32Array);
+    hidden.dispose();
+    await fit(model, small, { epochs: 1, batchSize: 64, seed: 1, optimizer: { type: 'sgd', lr: 0.01, momentum: 0, nesterov: false }, ...(momentum !== undefined ? { batchNormMomentum: momentum } : {}) });
+    const bn = model.layers[1]!;
+    const moving = bn.getWeights()[2]!.dataSync() as Float32Array;
+    if (momentum !== undefined) assert.equal(bn.getConfig()['momentum'], momentum, 'saved with the model');
+    model.dispose();
+    return { moving, batchMean };
+  };
+  for (const [m, share] of [[0.9, 0.1], [undefined, 0.01]] as const) {
+    const { moving, batchMean } = await movingAfterOneStep(m);
+    let worst = 0;
+    batchMean.forEach((v, j) => (worst = Math.max(worst, Math.abs(moving[j]! - share * v))));
+    assert.ok(worst < 1e-5, `momentum ${m ?? 'default'}: moving mean off by ${worst}`);
+    assert.ok(Math.max(...batchMean) > 0.1, 'the batch mean is far from zero, so the share is measurable');
+  }
+  const m = tinyMlp(1, { batchNorm: true });
+  assert.throws(() => setBatchNormMomentum(m, 1), (e: Error & { code?: string }) => e.code === 'TRAIN_BAD_BN_MOMENTUM');
+  m.dispose();
 });

@@ -71,6 +71,14 @@ export interface FitOptions {
    * the augmented batch. Whatever it keeps for the loss, it owns (and disposes).
    */
   beforeStep?: ((batch: StepBatch) => Promise<void>) | undefined;
+  /**
+   * Momentum of every BatchNormalization layer's moving mean and variance, Keras' convention
+   * (`moving = momentum · moving + (1 − momentum) · batch`). Unset, each layer keeps its own
+   * (tfjs-layers' default 0.99, which needs a few hundred steps to forget its start: validation
+   * reads near chance in short runs). PyTorch's default `momentum=0.1` is 0.9 here. Saved with
+   * the model, as Keras saves it.
+   */
+  batchNormMomentum?: number | undefined;
 }
 
 /** What {@link fit} returns. */
@@ -135,6 +143,8 @@ export async function fit(model: LayersModel, train: Dataset, opts: FitOptions):
     writeWeights(model, values.slice(0, k));
     extras.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(values[k + i] as Float32Array, v.shape, 'float32'))));
   };
+
+  if (opts.batchNormMomentum !== undefined) setBatchNormMomentum(model, opts.batchNormMomentum);
 
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
@@ -329,4 +339,18 @@ function pickBest(history: readonly EpochMetrics[]): number {
     }
   }
   return best;
+}
+
+/**
+ * Sets the moving-average momentum of every BatchNormalization layer of `model` (see
+ * `FitOptions.batchNormMomentum`); the training-mode call reads it at each step.
+ *
+ * @example
+ * setBatchNormMomentum(model, 0.9);
+ */
+export function setBatchNormMomentum(model: LayersModel, momentum: number): void {
+  if (!(momentum > 0 && momentum < 1)) throw new DistilleryError('TRAIN_BAD_BN_MOMENTUM', `batchNormMomentum must be between 0 and 1 (exclusive), got ${momentum}`, 'set train.batchNormMomentum, e.g. 0.9 (PyTorch\'s default momentum=0.1)', 'train.batchNormMomentum');
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'BatchNormalization') (layer as unknown as { momentum: number }).momentum = momentum;
+  }
 }
