@@ -20,9 +20,10 @@
  * the profile than before it does not read as 20% error, in the predictor or the floor.
  * The load average at the start and end is printed with the figures.
  *
- * Beside the predictor, the same training timings are fitted without the block features and,
- * on onnx, with an emulation of onnxruntime's NCHWc layout changes added (`ortLayout`, an
- * experiment), each judged on the held-out models and leave-one-out on the training models.
+ * Beside the predictor, the same training timings are fitted without the block features, with
+ * signed coefficients (an experiment), and on onnx with an emulation of onnxruntime's NCHWc
+ * layout changes added (`ortLayout`, an experiment), each judged on the held-out models and
+ * leave-one-out on the training models.
  *
  * --dump writes every timing it fitted and judged on (per runtime: the kernel model's training
  * models and their figures, the held-out models and both passes), to try other model forms on
@@ -180,11 +181,19 @@ for (const runtime of runtimes) {
   // The same timings fitted with and without the block features, judged on the held-out models
   // and leave-one-out on the training models (one pass, so no drift between fit and judgement).
   const sums = (s: ResolvedModelSpec): Record<string, number> => kindSums(s, table);
-  const forms = { kernels: undefined, 'kernels+blocks': sums, ...(runtime === 'onnx' ? { 'kernels+blocks+layout': (s: ResolvedModelSpec) => ({ ...sums(s), ...ortLayout(s) }) } : {}) };
-  const ablation = Object.fromEntries(Object.entries(forms).map(([name, bs]) => {
-    const km = fitKernelModel(train.specs, train.ms, runtime, bs);
+  // 'kernels+blocks' is the predictor's form; the signed and layout lines are experiments on
+  // the same timings (see fitKernelModel's `signed`, ortLayout)
+  const forms: Record<string, { bs?: (s: ResolvedModelSpec) => Record<string, number>; signed?: boolean }> = {
+    kernels: {},
+    'kernels+blocks': { bs: sums },
+    'kernels+blocks signed': { bs: sums, signed: true },
+    ...(runtime === 'onnx' ? { 'kernels+blocks+layout': { bs: (s: ResolvedModelSpec) => ({ ...sums(s), ...ortLayout(s) }) } } : {}),
+  };
+  const ablation = Object.fromEntries(Object.entries(forms).map(([name, { bs, signed }]) => {
+    const o = signed !== undefined ? { signed } : {};
+    const km = fitKernelModel(train.specs, train.ms, runtime, bs, o);
     const loo = train.specs.map((s, i) => {
-      const k = fitKernelModel(train.specs.filter((_, j) => j !== i), train.ms.filter((_, j) => j !== i), runtime, bs);
+      const k = fitKernelModel(train.specs.filter((_, j) => j !== i), train.ms.filter((_, j) => j !== i), runtime, bs, o);
       return predictKernelMs(s, k, bs?.(s));
     });
     return [name, { heldOut: errors(heldSpecs.map((s) => predictKernelMs(s, km, bs?.(s))), meas), leaveOneOut: errors(loo, train.ms) }];

@@ -112,6 +112,9 @@ test('fitNonNegative recovers a non-negative linear cost exactly and never retur
   const c = fitNonNegative([[1, 1], [1, 2], [1, 3]], [3, 2, 1]);
   assert.equal(c[1], 0);
   assert.ok(c[0]! > 1 && c[0]! < 3, JSON.stringify(c));
+  // signed (bench:predictor's experiment): the falling line is fitted as it is, 4 - x
+  const s = fitNonNegative([[1, 1], [1, 2], [1, 3]], [3, 2, 1], 1e-9, true);
+  assert.ok(Math.abs(s[0]! - 4) < 1e-3 && Math.abs(s[1]! + 1) < 1e-3, JSON.stringify(s));
 });
 
 /**

@@ -5,8 +5,8 @@ import { ridge } from './linalg.ts';
 /**
  * A device's kernel latency model: `ms = Σ coef[j] · feature[j]` over {@link kernelFeatureNames}
  * (a fixed cost per inference, per kernel kind a dispatch cost, a cost per MAC and per element
- * moved). Every coefficient is ≥ 0 and named, so the model can be read: `conv.count` is what
- * one conv dispatch costs on this device, in ms.
+ * moved), and with `blockKinds` the blocks' lone latencies. Every coefficient is ≥ 0 and named,
+ * so the model can be read: `conv.count` is what one conv dispatch costs on this device, in ms.
  */
 export interface KernelModel {
   runtime: KernelRuntime;
@@ -31,11 +31,13 @@ export interface KernelModel {
  * Least squares on relative errors (each model's row divided by its latency: the bar is a
  * percentage) with the coefficients kept ≥ 0 by an active set: a feature whose coefficient
  * comes out negative is dropped and the rest refitted, so what remains is a sum of costs.
+ * With `signed`, no coefficient is held at 0 or above: plain (ridge) least squares on the same
+ * relative rows.
  *
  * @example
  * fitNonNegative([[1, 2], [1, 4], [1, 8]], [3, 5, 9]); // [1, 1]
  */
-export function fitNonNegative(x: readonly (readonly number[])[], y: readonly number[], lambda = 1e-6): number[] {
+export function fitNonNegative(x: readonly (readonly number[])[], y: readonly number[], lambda = 1e-6, signed = false): number[] {
   const k = x[0]?.length ?? 0;
   const scales = Array.from({ length: k }, (_, j) => Math.max(1e-12, ...x.map((r) => Math.abs(r[j]!))));
   let active = Array.from({ length: k }, (_, j) => j).filter((j) => scales[j]! > 1e-12);
@@ -44,10 +46,10 @@ export function fitNonNegative(x: readonly (readonly number[])[], y: readonly nu
   for (let it = 0; it <= k; it++) {
     // ridge() leaves its first column unpenalised: put a zero column first so every feature is
     const w = ridge(rows.map((r) => [0, ...active.map((j) => r[j]!)]), ones, lambda).slice(1);
-    const neg = w.map((v, i) => [v, i] as const).filter(([v]) => v < 0);
+    const neg = signed ? [] : w.map((v, i) => [v, i] as const).filter(([v]) => v < 0);
     if (neg.length === 0 || active.length === 1) {
       const coef = new Array<number>(k).fill(0);
-      active.forEach((j, i) => (coef[j] = Math.max(0, w[i]!) / scales[j]!));
+      active.forEach((j, i) => (coef[j] = (signed ? w[i]! : Math.max(0, w[i]!)) / scales[j]!));
       return coef;
     }
     // drop the most negative one and refit
@@ -59,17 +61,22 @@ export function fitNonNegative(x: readonly (readonly number[])[], y: readonly nu
 
 /**
  * Fits a {@link KernelModel} on whole models measured on the device: the kernels each runs
- * (with the runtime's fusions, see `kernelsOf`) against its latency.
+ * (with the runtime's fusions, see `kernelsOf`) against its latency, every coefficient ≥ 0.
+ * `opts.signed` fits them signed instead, an experiment `bench:predictor` reports beside the
+ * predictor: with block features, a kernel coefficient could then correct a block's lone
+ * latency downwards for what a model shares (its dispatch, layout reorders at its edges, reading
+ * its output back). Paired with the non-negative fit on the same timings it did not do better
+ * (docs/deploy.md), so the predictor keeps the sum of costs.
  *
  * @example
  * const km = fitKernelModel(specs, measuredMs, 'onnx');
  * predictKernelMs(spec, km); // 0.213
  */
-export function fitKernelModel(specs: readonly ResolvedModelSpec[], measured: readonly number[], runtime: KernelRuntime, blockSums?: (spec: ResolvedModelSpec) => Record<string, number>): KernelModel {
+export function fitKernelModel(specs: readonly ResolvedModelSpec[], measured: readonly number[], runtime: KernelRuntime, blockSums?: (spec: ResolvedModelSpec) => Record<string, number>, opts: { signed?: boolean } = {}): KernelModel {
   const sums = blockSums ? specs.map(blockSums) : undefined;
   const blockKinds = sums ? [...new Set(sums.flatMap((s) => Object.keys(s)))].sort() : undefined;
   const x = specs.map((s, i) => featuresOf(s, runtime, blockKinds, sums?.[i]));
-  const coef = fitNonNegative(x, measured);
+  const coef = fitNonNegative(x, measured, 1e-6, opts.signed ?? false);
   const err = x.map((r, i) => Math.abs(dot(coef, r) / measured[i]! - 1) * 100).sort((a, b) => a - b);
   const at = (q: number): number => err[Math.min(err.length - 1, Math.max(0, Math.ceil(q * err.length) - 1))] ?? NaN;
   const features = [...kernelFeatureNames(), ...(blockKinds ?? []).map((k) => `block.${k}`)];
